@@ -1,0 +1,48 @@
+"""The engine-neutral interface every part outside `archive/` programs against.
+
+`open_archive(config)` returns an object with this interface; today that is the
+Whoosh implementation. A server engine (OpenSearch, Elasticsearch) can be added
+behind the same methods without touching the indexer, the web app or the CLI.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import AbstractContextManager
+from typing import Protocol
+
+from archive.config import Config
+from archive.records import Article, IndexStats, SearchPage, SearchRequest
+
+
+class ArticleWriter(Protocol):
+    """One write transaction: everything becomes visible together when it ends."""
+
+    added: int
+
+    def add(self, article: Article) -> None: ...  # add, or replace the article with its id
+    def delete(self, article_id: str) -> None: ...
+    def delete_path(self, path: str) -> None: ...
+
+
+class Archive(Protocol):
+    """What the rest of Morgue may ask of a search engine."""
+
+    def exists(self) -> bool: ...
+    def lock(self) -> AbstractContextManager: ...
+    def rebuild(self) -> AbstractContextManager[ArticleWriter]: ...
+    def update(self) -> AbstractContextManager[ArticleWriter]: ...
+    def search(self, request: SearchRequest, today: dt.date | None = None,
+               with_facets: bool = True) -> SearchPage: ...
+    def get(self, article_id: str) -> Article: ...
+    def marked_text(self, article: Article, query_text: str) -> tuple[list[str], int]: ...
+    def ids_for_sha256(self, sha256: str) -> list[str]: ...
+    def path_digests(self) -> dict[str, str]: ...
+    def stats(self) -> IndexStats: ...
+
+
+def open_archive(config: Config) -> Archive:
+    """The archive for a configuration (the index need not exist yet)."""
+    from archive.whoosh_engine import WhooshArchive
+
+    return WhooshArchive(config.index_dir)

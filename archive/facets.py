@@ -1,0 +1,83 @@
+"""Facet counts and filters computed from per-document columns, cached per index generation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import Counter
+from typing import Iterable
+
+from archive.age import AGE_BANDS, BAND_ORDER, age_band, band_label, whole_years
+from archive.whoosh_schema import FACET_FIELDS, split_column_value
+
+FACET_LIMIT = 10  # values shown per facet before "more"
+
+
+class ColumnCache:
+    """Column values of every document of one searcher, read once and reused.
+
+    Keyed by the searcher's reader; Whoosh gives a refreshed searcher a new
+    reader, so a commit is seen by the next search.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._key = None
+        self._columns: dict[str, list] = {}
+
+    def columns(self, searcher, names: Iterable[str]) -> dict[str, list]:
+        reader = searcher.reader()
+        key = (id(reader), reader.doc_count_all())
+        with self._lock:
+            if key != self._key:
+                self._key, self._columns = key, {}
+            missing = [n for n in names if n not in self._columns]
+        for name in missing:
+            values = list(reader.column_reader(name))
+            with self._lock:
+                if self._key == key:
+                    self._columns[name] = values
+        with self._lock:
+            return {n: self._columns.get(n) or list(reader.column_reader(n)) for n in names}
+
+    def facet_values(self, searcher, facet: str) -> list[tuple[str, ...]]:
+        column = FACET_FIELDS[facet][0]
+        raw = self.columns(searcher, [column])[column]
+        return [split_column_value(v) for v in raw]
+
+
+def count_values(values: list[tuple[str, ...]], docs: Iterable[int]) -> Counter:
+    counts: Counter = Counter()
+    for d in docs:
+        counts.update(values[d])
+    return counts
+
+
+def year_of(ordinal: int) -> int | None:
+    return dt.date.fromordinal(ordinal).year if ordinal else None
+
+
+def count_years(dates: list[int], docs: Iterable[int]) -> Counter:
+    counts: Counter = Counter()
+    for d in docs:
+        o = dates[d]
+        counts[str(dt.date.fromordinal(o).year) if o else "unknown"] += 1
+    return counts
+
+
+def band_of(ordinal: int, banner_years: int, today: dt.date) -> str:
+    if ordinal:
+        return age_band(whole_years(dt.date.fromordinal(ordinal), today))
+    return age_band(banner_years or None)
+
+
+def count_ages(dates: list[int], banners: list[int], docs: Iterable[int],
+               today: dt.date) -> Counter:
+    counts: Counter = Counter()
+    for d in docs:
+        counts[band_of(dates[d], banners[d], today)] += 1
+    return counts
+
+
+__all__ = ["ColumnCache", "count_values", "count_years", "count_ages", "band_of",
+           "AGE_BANDS", "BAND_ORDER", "band_label", "year_of", "FACET_LIMIT"]

@@ -1,0 +1,278 @@
+"""Index storage: generations swapped atomically, one writer at a time, searchers kept fresh.
+
+Layout of the index directory::
+
+    index/
+      CURRENT            name of the generation that serves (replaced atomically)
+      gen-<stamp>/       a complete Whoosh index
+      archive.lock       held (flock) by the one process that writes
+
+A rebuild writes a new generation and points CURRENT at it only after its
+commit, so a crash or Ctrl-C mid-way leaves the old index serving. The lock is
+an advisory `flock`: the kernel releases it when its process dies, so a killed
+command never leaves a lock that stops the next one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Iterator
+
+from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import EmptyIndexError, LockError
+
+from archive.errors import ArchiveError, IndexCorrupt, IndexLocked, IndexMissing
+from archive.whoosh_schema import SCHEMA_VERSION, build_schema
+
+CURRENT = "CURRENT"
+LOCK_FILE = "archive.lock"
+GEN_PREFIX = "gen-"
+INDEX_NAME = "MAIN"
+WRITER_MB = 256
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _disk_error(exc: OSError, index_dir: Path) -> ArchiveError:
+    if exc.errno == errno.ENOSPC:
+        return ArchiveError(f"the disk holding {index_dir} is full; the previous index still serves")
+    if exc.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
+        return ArchiveError(f"cannot write to {index_dir} ({exc.strerror}); "
+                            "the previous index still serves")
+    return ArchiveError(f"cannot write the index in {index_dir}: {exc}")
+
+
+class ArchiveLock:
+    """The archive-wide writer lock (flock on index/archive.lock)."""
+
+    def __init__(self, index_dir: Path):
+        self.path = index_dir / LOCK_FILE
+        self._fd: int | None = None
+
+    def acquire(self, wait: float = 0.0, on_wait: Callable[[str], None] | None = None) -> None:
+        """Take the lock, waiting up to `wait` seconds; raises IndexLocked when it stays busy."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise _disk_error(exc, self.path.parent) from None
+        deadline = time.monotonic() + wait
+        told = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = self._holder(fd)
+                    os.close(fd)
+                    raise IndexLocked(f"the index at {self.path.parent} is being written by "
+                                      f"another command{holder}") from None
+                if on_wait and not told:
+                    on_wait(f"waiting for another command writing to {self.path.parent}"
+                            f"{self._holder(fd)}...")
+                    told = True
+                time.sleep(0.1)
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._fd = fd
+
+    @staticmethod
+    def _holder(fd: int) -> str:
+        with contextlib.suppress(OSError, ValueError):
+            pid = int(os.pread(fd, 32, 0).decode().strip() or 0)
+            if pid:
+                return f" (process {pid})"
+        return ""
+
+    def release(self) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, 0)
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> "ArchiveLock":
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+class IndexStore:
+    """Finds the serving generation, opens it, and makes new ones."""
+
+    def __init__(self, index_dir: Path):
+        self.index_dir = Path(index_dir)
+
+    # -- reading -----------------------------------------------------------
+    def current_name(self) -> str | None:
+        try:
+            name = (self.index_dir / CURRENT).read_text().strip()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise IndexCorrupt(f"cannot read {self.index_dir / CURRENT}: {exc}") from None
+        if not name.startswith(GEN_PREFIX) or "/" in name or name in (".", ".."):
+            raise IndexCorrupt(f"{self.index_dir / CURRENT} names no generation: {name!r}")
+        return name
+
+    def exists(self) -> bool:
+        try:
+            return self.current_name() is not None
+        except IndexCorrupt:
+            return True
+
+    def open(self):
+        """Open the serving generation; raises IndexMissing or IndexCorrupt."""
+        name = self.current_name()
+        if name is None:
+            raise IndexMissing(f"no index at {self.index_dir}")
+        path = self.index_dir / name
+        try:
+            ix = whoosh_index.open_dir(str(path), indexname=INDEX_NAME)
+        except (EmptyIndexError, FileNotFoundError):
+            raise IndexCorrupt(f"the index generation {path} is missing or empty") from None
+        except Exception as exc:  # a damaged TOC raises many kinds of errors
+            raise IndexCorrupt(f"cannot open the index at {path}: {exc}") from None
+        version = self.schema_version(name)
+        if version != SCHEMA_VERSION:
+            ix.close()
+            raise IndexCorrupt(f"the index at {path} was built by another version of Morgue "
+                               f"(schema {version}, this one reads {SCHEMA_VERSION})")
+        return ix, name
+
+    def schema_version(self, name: str) -> int | None:
+        try:
+            return int((self.index_dir / name / "SCHEMA").read_text().strip())
+        except (OSError, ValueError):
+            return None
+
+    # -- writing -----------------------------------------------------------
+    def new_generation(self):
+        """Create an empty generation directory (not yet serving); returns (index, name)."""
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+        name = f"{GEN_PREFIX}{stamp}-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
+        path = self.index_dir / name
+        try:
+            path.mkdir(parents=True)
+            (path / "SCHEMA").write_text(f"{SCHEMA_VERSION}\n")
+            ix = FileStorage(str(path)).create_index(build_schema(), indexname=INDEX_NAME)
+        except OSError as exc:
+            shutil.rmtree(path, ignore_errors=True)
+            raise _disk_error(exc, self.index_dir) from None
+        return ix, name
+
+    def publish(self, name: str) -> None:
+        """Point CURRENT at a committed generation (atomic rename), then drop old ones."""
+        tmp = self.index_dir / f".{CURRENT}.{os.getpid()}.tmp"
+        try:
+            _fsync_dir(self.index_dir / name)
+            with open(tmp, "w") as fh:
+                fh.write(name + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.index_dir / CURRENT)
+            _fsync_dir(self.index_dir)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise _disk_error(exc, self.index_dir) from None
+        self.prune(keep=name)
+
+    def discard(self, name: str) -> None:
+        shutil.rmtree(self.index_dir / name, ignore_errors=True)
+
+    def prune(self, keep: str) -> None:
+        """Remove generations other than the serving one and the one before it."""
+        gens = sorted((p for p in self.index_dir.glob(GEN_PREFIX + "*") if p.is_dir()),
+                      key=lambda p: p.stat().st_mtime)
+        others = [p for p in gens if p.name != keep]
+        for path in others[:-1]:
+            shutil.rmtree(path, ignore_errors=True)
+
+    def size_bytes(self) -> int:
+        name = self.current_name()
+        if not name:
+            return 0
+        return sum(p.stat().st_size for p in (self.index_dir / name).iterdir() if p.is_file())
+
+
+@contextlib.contextmanager
+def whoosh_writer(ix, index_dir: Path, **kwargs) -> Iterator:
+    """A Whoosh writer used only as a context manager: commit on success, cancel on error."""
+    try:
+        writer = ix.writer(limitmb=WRITER_MB, **kwargs)
+    except LockError:
+        raise IndexLocked(f"the index at {index_dir} is being written by another command") from None
+    except OSError as exc:
+        raise _disk_error(exc, index_dir) from None
+    try:
+        yield writer
+    except BaseException:
+        writer.cancel()
+        raise
+    try:
+        writer.commit()
+    except OSError as exc:
+        with contextlib.suppress(Exception):
+            writer.cancel()
+        raise _disk_error(exc, index_dir) from None
+
+
+class SearcherPool:
+    """One Whoosh searcher per thread, reopened when the index changes on disk."""
+
+    def __init__(self, store: IndexStore):
+        self.store = store
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._ix = None
+        self._gen: str | None = None
+        self._checked = 0.0
+
+    def _index(self):
+        name = self.store.current_name()
+        with self._lock:
+            if self._ix is None or name != self._gen:
+                ix, gen = self.store.open()
+                self._ix, self._gen = ix, gen
+            return self._ix, self._gen
+
+    def searcher(self):
+        """A searcher that sees the latest commit of the serving generation."""
+        ix, gen = self._index()
+        local = self._local
+        searcher = getattr(local, "searcher", None)
+        if searcher is None or getattr(local, "gen", None) != gen:
+            if searcher is not None:
+                with contextlib.suppress(Exception):
+                    searcher.close()
+            searcher = ix.searcher()
+            local.searcher, local.gen = searcher, gen
+        elif not searcher.up_to_date():
+            searcher = searcher.refresh()
+            local.searcher = searcher
+        return searcher
+
+    @property
+    def generation(self) -> str | None:
+        return self._gen

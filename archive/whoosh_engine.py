@@ -1,0 +1,327 @@
+"""The Whoosh implementation of the archive engine: writing, searching, facets, snippets."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Iterator
+
+from whoosh import query as wq
+
+from archive import facets as fc
+from archive.age import BAND_ORDER, band_label, today as today_default
+from archive.errors import ArticleNotFound, BadQuery, IndexCorrupt
+from archive.query import DateRange, ParsedQuery, parse_date_range, parse_query
+from archive.records import (Article, Facet, FacetValue, Hit, IndexStats, SearchPage,
+                             SearchRequest, SORTS)
+from archive.snippets import MarkFormatter, fragmenter, lead, mark_text
+from archive.store import ArchiveLock, IndexStore, SearcherPool, whoosh_writer
+from archive.whoosh_schema import FACET_FIELDS, FILTER_FIELDS, from_stored, to_document
+
+MAX_PAGE = 1000
+MAX_PAGE_SIZE = 100
+# Filters that are not column facets.
+SPECIAL_FILTERS = ("year", "age", "date")
+FACET_ORDER = ("outlet", "year", "age", "language", "author", "topic", "place", "person",
+               "org", "exchange", "format")
+FACET_TITLES = {"year": "Year", "age": "Age"} | {k: v[1] for k, v in FACET_FIELDS.items()}
+
+
+class ArticleSink:
+    """Receives articles for one write transaction (see `WhooshArchive.update/rebuild`)."""
+
+    def __init__(self, writer, rebuild: bool):
+        self._writer = writer
+        self._rebuild = rebuild
+        self.added = 0
+
+    def add(self, article: Article) -> None:
+        doc = to_document(article)
+        if self._rebuild:
+            self._writer.add_document(**doc)
+        else:
+            self._writer.update_document(**doc)
+        self.added += 1
+
+    def delete(self, article_id: str) -> None:
+        self._writer.delete_by_term("id", article_id)
+
+    def delete_path(self, path: str) -> None:
+        self._writer.delete_by_term("path", path)
+
+
+class WhooshArchive:
+    """An archive stored in a Whoosh index directory."""
+
+    def __init__(self, index_dir: str | Path):
+        self.index_dir = Path(index_dir)
+        self.store = IndexStore(self.index_dir)
+        self.pool = SearcherPool(self.store)
+        self.columns = fc.ColumnCache()
+        self._schema = None
+
+    # -- writing -----------------------------------------------------------
+    def lock(self) -> ArchiveLock:
+        """The archive-wide writer lock; hold it around `rebuild()` and `update()`."""
+        return ArchiveLock(self.index_dir)
+
+    @contextlib.contextmanager
+    def rebuild(self) -> Iterator[ArticleSink]:
+        """Write a whole new index; it serves only once everything is committed."""
+        ix, name = self.store.new_generation()
+        try:
+            with whoosh_writer(ix, self.index_dir) as writer:
+                sink = ArticleSink(writer, rebuild=True)
+                yield sink
+            ix.close()
+        except BaseException:
+            ix.close()
+            self.store.discard(name)
+            raise
+        self.store.publish(name)
+
+    @contextlib.contextmanager
+    def update(self) -> Iterator[ArticleSink]:
+        """Add, replace or delete articles in the serving index (one commit at the end)."""
+        if not self.store.exists():
+            ix, name = self.store.new_generation()
+            ix.close()
+            self.store.publish(name)
+        ix, _name = self.store.open()
+        try:
+            with whoosh_writer(ix, self.index_dir) as writer:
+                yield ArticleSink(writer, rebuild=False)
+        finally:
+            ix.close()
+
+    # -- reading -----------------------------------------------------------
+    def _searcher(self):
+        searcher = self.pool.searcher()
+        self._schema = searcher.schema
+        return searcher
+
+    def exists(self) -> bool:
+        return self.store.exists()
+
+    def get(self, article_id: str) -> Article:
+        """The article with this id; raises ArticleNotFound."""
+        searcher = self._searcher()
+        stored = searcher.document(id=article_id)
+        if stored is None:
+            raise ArticleNotFound(f"no article with id {article_id!r}")
+        return from_stored(stored)
+
+    def ids_for_sha256(self, sha256: str) -> list[str]:
+        searcher = self._searcher()
+        return [f["id"] for f in searcher.documents(sha256=sha256)]
+
+    def path_digests(self) -> dict[str, str]:
+        """Corpus path -> sha256 of every indexed file."""
+        searcher = self._searcher()
+        return {f["path"]: f["sha256"] for f in searcher.all_stored_fields()}
+
+    def stats(self) -> IndexStats:
+        searcher = self._searcher()
+        reader = searcher.reader()
+        live = list(reader.all_doc_ids())
+        cols = self.columns.columns(searcher, ["date"])
+        dates = [cols["date"][d] for d in live if cols["date"][d]]
+        outlets = fc.count_values(self.columns.facet_values(searcher, "outlet"), live)
+        formats = fc.count_values(self.columns.facet_values(searcher, "format"), live)
+        return IndexStats(
+            articles=len(live), generation=self.pool.generation,
+            size_bytes=self.store.size_bytes(), outlets=len(outlets), dated=len(dates),
+            oldest=dt.date.fromordinal(min(dates)) if dates else None,
+            newest=dt.date.fromordinal(max(dates)) if dates else None,
+            formats=dict(formats.most_common()))
+
+    def marked_text(self, article: Article, query_text: str) -> tuple[list[str], int]:
+        """The article's paragraphs as HTML with the query's words marked, and the mark count."""
+        searcher = self._searcher()
+        terms: set[str] = set()
+        if query_text.strip():
+            with contextlib.suppress(BadQuery):
+                parsed = parse_query(query_text, searcher.schema)
+                if parsed.query is not None:
+                    terms = {t.decode() if isinstance(t, bytes) else t
+                             for f, t in parsed.query.iter_all_terms(phrases=True)
+                             if f in ("body", "title")}
+        analyzer = searcher.schema["body"].analyzer
+        return mark_text(article.body, terms, analyzer)
+
+    def search(self, request: SearchRequest, today: dt.date | None = None,
+               with_facets: bool = True) -> SearchPage:
+        """Run a search: matching set, filters, facet counts, one page of hits with snippets."""
+        started = time.perf_counter()
+        today = today or today_default()
+        self._check(request)
+        searcher = self._searcher()
+        parsed = parse_query(request.query, searcher.schema)
+        reader = searcher.reader()
+        cols = self.columns.columns(searcher, ["date", "banner_years"])
+        dates, banners = cols["date"], cols["banner_years"]
+
+        if parsed.query is None:
+            matched = set(reader.all_doc_ids())
+        else:
+            try:
+                matched = set(searcher.docs_for_query(parsed.query))
+            except Exception as exc:  # e.g. a wildcard expanding past Whoosh's limits
+                raise BadQuery(f"q: the query cannot be run ({exc})") from None
+        for rng in parsed.dates:
+            matched = self._in_range(matched, dates, rng)
+
+        filter_sets = self._filter_sets(request, searcher, dates, banners, today)
+        final = matched
+        for docs in filter_sets.values():
+            final = final & docs
+
+        facet_list: list[Facet] = []
+        if with_facets:
+            for name in FACET_ORDER:
+                base = matched
+                for other, docs in filter_sets.items():
+                    if other != name:
+                        base = base & docs
+                facet = self._facet(name, base, request, searcher, dates, banners, today)
+                if facet is not None:
+                    facet_list.append(facet)
+
+        hits = self._page(request, parsed, searcher, final)
+        notes = []
+        if parsed.dates:
+            notes.append("dates: " + ", ".join(r.label() for r in parsed.dates))
+        return SearchPage(request=request, total=len(final), hits=tuple(hits),
+                          facets=tuple(facet_list), seconds=time.perf_counter() - started,
+                          notes=tuple(notes))
+
+    # -- search helpers ----------------------------------------------------
+    @staticmethod
+    def _check(request: SearchRequest) -> None:
+        if request.sort not in SORTS:
+            raise BadQuery(f"sort: {request.sort!r} is not one of {', '.join(SORTS)}")
+        if not 1 <= request.page <= MAX_PAGE:
+            raise BadQuery(f"page: must be between 1 and {MAX_PAGE}")
+        if not 1 <= request.page_size <= MAX_PAGE_SIZE:
+            raise BadQuery(f"page size: must be between 1 and {MAX_PAGE_SIZE}")
+        for name, _value in request.filters:
+            if name not in FACET_FIELDS and name not in SPECIAL_FILTERS:
+                known = ", ".join(sorted(set(FACET_FIELDS) | set(SPECIAL_FILTERS)))
+                raise BadQuery(f"filter: {name!r} is not a facet (one of {known})")
+
+    @staticmethod
+    def _in_range(docs: set[int], dates: list[int], rng: DateRange) -> set[int]:
+        lo, hi = rng.bounds()
+        return {d for d in docs if lo <= dates[d] <= hi}
+
+    def _filter_sets(self, request, searcher, dates, banners, today) -> dict[str, set[int]]:
+        sets: dict[str, set[int]] = {}
+        names = []
+        for name, _ in request.filters:
+            if name not in names:
+                names.append(name)
+        all_docs = None
+        for name in names:
+            values = request.filter_values(name)
+            if name in FACET_FIELDS:
+                field = FILTER_FIELDS[name]
+                q = wq.Or([wq.Term(field, v.replace(",", " ").strip()) for v in values])
+                sets[name] = set(searcher.docs_for_query(q))
+                continue
+            if all_docs is None:
+                all_docs = list(searcher.reader().all_doc_ids())
+            if name == "year":
+                wanted = set()
+                for v in values:
+                    if v != "unknown" and not (v.isdigit() and len(v) == 4):
+                        raise BadQuery(f"filter year: {v!r} is not a year")
+                    wanted.add(v)
+                sets[name] = {d for d in all_docs
+                              if (str(dt.date.fromordinal(dates[d]).year) if dates[d]
+                                  else "unknown") in wanted}
+            elif name == "age":
+                bad = [v for v in values if v not in BAND_ORDER]
+                if bad:
+                    raise BadQuery(f"filter age: {bad[0]!r} is not one of {', '.join(BAND_ORDER)}")
+                wanted = set(values)
+                sets[name] = {d for d in all_docs
+                              if fc.band_of(dates[d], banners[d], today) in wanted}
+            elif name == "date":
+                docs: set[int] = set()
+                for v in values:
+                    if v == "unknown":
+                        docs |= {d for d in all_docs if not dates[d]}
+                    else:
+                        docs |= self._in_range(set(all_docs), dates,
+                                               parse_date_range(v, "filter date"))
+                sets[name] = docs
+        return sets
+
+    def _facet(self, name, docs, request, searcher, dates, banners, today) -> Facet | None:
+        selected = set(request.filter_values(name))
+        if name == "year":
+            counts = fc.count_years(dates, docs)
+            order = sorted(counts, key=lambda y: (y == "unknown", -int(y) if y.isdigit() else 0))
+            labels = {"unknown": "Date unknown"}
+        elif name == "age":
+            counts = fc.count_ages(dates, banners, docs, today)
+            order = [b for b in BAND_ORDER if counts.get(b)]
+            labels = {b: band_label(b) for b in BAND_ORDER}
+        else:
+            counts = fc.count_values(self.columns.facet_values(searcher, name), docs)
+            order = [v for v, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+            labels = {}
+        if not counts and not selected:
+            return None
+        values = [FacetValue(v, counts.get(v, 0), v in selected, labels.get(v)) for v in order]
+        for v in selected:  # a chosen value stays visible (and removable) at zero
+            if v not in counts:
+                values.append(FacetValue(v, 0, True, labels.get(v)))
+        return Facet(name, FACET_TITLES.get(name, name.title()), tuple(values),
+                     total_values=len(values))
+
+    def _page(self, request: SearchRequest, parsed: ParsedQuery, searcher,
+              final: set[int]) -> list[Hit]:
+        start = (request.page - 1) * request.page_size
+        end = start + request.page_size
+        if not final or start >= len(final):
+            return []
+        q = parsed.query if parsed.query is not None else wq.Every()
+        kwargs = {"filter": final, "limit": end, "terms": parsed.query is not None}
+        if request.sort == "newest":
+            kwargs.update(sortedby="date", reverse=True)
+        elif request.sort == "oldest":
+            kwargs.update(sortedby="date_asc")
+        elif parsed.query is None:
+            kwargs.update(sortedby="date", reverse=True)
+        try:
+            results = searcher.search(q, **kwargs)
+        except Exception as exc:
+            raise BadQuery(f"q: the query cannot be run ({exc})") from None
+        results.fragmenter = fragmenter()
+        results.formatter = MarkFormatter()
+        hits = []
+        for rank, hit in enumerate(results[start:end], start=start + 1):
+            stored = hit.fields()
+            try:
+                article = from_stored(stored)
+            except Exception as exc:
+                raise IndexCorrupt(f"stored fields of document {hit.docnum} are damaged: {exc}"
+                                   ) from None
+            snippets: tuple[str, ...] = ()
+            if parsed.query is not None and hit.matched_terms():
+                # MarkFormatter.format returns the fragments as a list.
+                snippets = tuple(s for s in hit.highlights("body", top=3) or () if s)
+            if not snippets:
+                snippets = (lead(article.body),)
+            score = round(hit.score, 4) if hit.score is not None and request.sort == "relevance" \
+                and parsed.query is not None else None
+            hits.append(Hit(article, rank, score, snippets))
+        return hits
+
+
+def year_counts(counter: Counter) -> list[tuple[str, int]]:
+    return sorted(counter.items())

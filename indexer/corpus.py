@@ -1,0 +1,199 @@
+"""The corpus folder: finding article files, and adding new ones without ever overwriting."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Iterator
+
+from archive.errors import CorpusError
+from indexer.formats import detect_format
+
+SIDECAR = ".meta.json"  # per-file metadata given with `add` (outlet, date, url, title)
+IGNORED_NAMES = {"README.md", "README.txt", "README", "LICENSE", "SOURCE.md"}
+MAX_FILE_BYTES = 256 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class CorpusFile:
+    path: Path  # absolute
+    relpath: str  # corpus-relative, POSIX
+    format: str
+
+
+@dataclass(frozen=True)
+class Skipped:
+    relpath: str
+    reason: str
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def relative_name(path: Path, root: Path) -> str:
+    """The corpus-relative POSIX name of a path inside the corpus (no `..`)."""
+    rel = path.relative_to(root)
+    return PurePosixPath(*rel.parts).as_posix()
+
+
+def is_inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+        return True
+    except (ValueError, OSError, RuntimeError):
+        return False
+
+
+def _is_candidate(name: str) -> bool:
+    return not (name.startswith(".") or name.endswith(SIDECAR) or name in IGNORED_NAMES)
+
+
+def iter_corpus(root: Path) -> Iterator[CorpusFile | Skipped]:
+    """Every article file below `root` in a stable order, and what was passed over and why.
+
+    Hidden files, READMEs and `*.meta.json` sidecars are not articles and are
+    passed over silently; symbolic links that leave the corpus, unreadable
+    folders and files of unknown types are reported.
+    """
+    root = root.resolve()
+    if not root.is_dir():
+        raise CorpusError(f"the corpus folder {root} does not exist")
+    stack = [root]
+    seen_dirs: set[tuple[int, int]] = set()
+    while stack:
+        folder = stack.pop()
+        try:
+            st = folder.stat()
+            if (st.st_dev, st.st_ino) in seen_dirs:
+                yield Skipped(relative_name(folder, root) if folder != root else ".",
+                              "folder link loop")
+                continue
+            seen_dirs.add((st.st_dev, st.st_ino))
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            yield Skipped(str(folder), f"cannot read folder ({exc.strerror})")
+            continue
+        subdirs = []
+        for entry in entries:
+            name = entry.name
+            if not _is_candidate(name):
+                continue
+            path = Path(entry.path)
+            try:
+                rel = relative_name(path, root)
+            except ValueError:
+                continue
+            if entry.is_symlink() and not is_inside(path, root):
+                yield Skipped(rel, "symbolic link pointing outside the corpus")
+                continue
+            try:
+                if entry.is_dir():
+                    subdirs.append(path)
+                    continue
+                if not entry.is_file():
+                    yield Skipped(rel, "not a regular file")
+                    continue
+            except OSError as exc:
+                yield Skipped(rel, f"cannot read ({exc.strerror})")
+                continue
+            fmt = detect_format(name)
+            if fmt is None:
+                yield Skipped(rel, "not an article file type (.html, .htm, .txt, .sgm, .jsonl, "
+                                   ".warc, optionally .gz)")
+                continue
+            yield CorpusFile(path, rel, fmt)
+        stack.extend(reversed(subdirs))
+
+
+def read_sidecar(path: Path) -> dict[str, str]:
+    """Metadata given with `add` for a corpus file (empty when there is none)."""
+    side = path.with_name(path.name + SIDECAR)
+    try:
+        data = json.loads(side.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise CorpusError(f"{side.name}: unreadable metadata file ({exc})") from None
+    if not isinstance(data, dict):
+        raise CorpusError(f"{side.name}: metadata must be a JSON object")
+    return {k: str(v) for k, v in data.items() if v is not None}
+
+
+def _exclusive_copy(data: bytes, dest: Path) -> bool:
+    """Write `data` to `dest` only if nothing is there (atomic: temp file + link)."""
+    tmp = dest.with_name(f".{dest.name}.{secrets.token_hex(4)}.tmp")
+    with open(tmp, "xb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    try:
+        os.link(tmp, dest)
+        return True
+    except FileExistsError:
+        return False
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def store_in_corpus(data: bytes, name: str, corpus: Path, folder: str = "") -> str:
+    """Copy new bytes into the corpus under `folder/name`, never replacing another file.
+
+    If the name is taken by a different file, `-2`, `-3`... is added before the
+    extension. Returns the corpus-relative path where the bytes now are.
+    """
+    safe = PurePosixPath(name).name
+    if not safe or safe.startswith(".") or safe in ("..",):
+        raise CorpusError(f"{name!r} is not a usable file name")
+    target_dir = corpus.joinpath(*PurePosixPath(folder).parts) if folder else corpus
+    if not is_inside(target_dir, corpus):
+        raise CorpusError(f"{folder!r} is outside the corpus")
+    target_dir.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256(data).hexdigest()
+    stem, dot, ext = safe.partition(".")
+    for n in range(1, 10_000):
+        candidate = target_dir / (safe if n == 1 else f"{stem}-{n}{dot}{ext}")
+        if candidate.exists():
+            if candidate.is_file() and sha256_file(candidate) == digest:
+                return relative_name(candidate, corpus.resolve())
+            continue
+        if _exclusive_copy(data, candidate):
+            return relative_name(candidate, corpus.resolve())
+    raise CorpusError(f"no free file name for {safe} in {target_dir}")
+
+
+def write_sidecar(corpus: Path, relpath: str, meta: dict[str, str]) -> None:
+    """Record `add` options next to the file so a reindex gives the same metadata."""
+    path = corpus.joinpath(*PurePosixPath(relpath).parts)
+    side = path.with_name(path.name + SIDECAR)
+    record = {k: v for k, v in meta.items() if v}
+    record["added"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    tmp = side.with_name(side.name + ".tmp")
+    tmp.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, side)
+
+
+def read_corpus_bytes(path: Path, relpath: str) -> bytes:
+    """The bytes of a corpus file, refusing files over the size budget."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise CorpusError(f"file is {size // 2**20} MB; the limit is "
+                              f"{MAX_FILE_BYTES // 2**20} MB")
+        with open(path, "rb") as fh:
+            return fh.read()
+    except PermissionError:
+        raise CorpusError("permission denied") from None
+    except IsADirectoryError:
+        raise CorpusError("is a folder") from None
+    except OSError as exc:
+        raise CorpusError(f"cannot read ({exc.strerror or exc})") from None

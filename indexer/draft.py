@@ -1,0 +1,46 @@
+"""What an extractor pulls out of one article, before the pipeline gives it an identity."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from archive.records import AgeBanner
+
+
+class ExtractionError(Exception):
+    """A file (or one record in it) cannot be turned into an article; the message says why."""
+
+
+@dataclass
+class Draft:
+    """Mutable extraction result; `indexer.pipeline` turns it into an `archive.Article`."""
+
+    title: str = ""
+    body: str = ""
+    authors: list[str] = field(default_factory=list)
+    outlet: str | None = None
+    outlet_source: str | None = None  # "header", "json-ld", "og:site_name", "domain", "text"...
+    published: dt.date | None = None
+    date_precision: str | None = None  # "day", "month" or "year"
+    date_source: str | None = None  # "header", "json-ld", "meta", "url", "text", "warc"...
+    url: str | None = None
+    language: str | None = None
+    age_banner: AgeBanner | None = None
+    dateline: str | None = None
+    agency: str | None = None
+    source_id: str | None = None
+    item: str | None = None  # key of the article inside a multi-article file
+    topics: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
+    people: list[str] = field(default_factory=list)
+    orgs: list[str] = field(default_factory=list)
+    exchanges: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RecordError:
+    """One bad record inside a multi-article file; the rest of the file is still read."""
+
+    item: str  # the record's key or position in the file
+    reason: str

@@ -1,0 +1,350 @@
+"""The ingest pipeline: corpus files -> drafts -> Articles -> the archive, with a report.
+
+Extraction runs in worker processes; the main process is the only writer.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import datetime as dt
+import hashlib
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from archive import Archive, Article, CorpusError
+from archive.errors import ArchiveError
+from indexer.banner import remove_banner_text
+from indexer.corpus import (CorpusFile, Skipped, iter_corpus, read_corpus_bytes, read_sidecar,
+                            relative_name, store_in_corpus, write_sidecar)
+from indexer.draft import Draft, ExtractionError, RecordError
+from indexer.formats import detect_format, read_file_bytes
+from indexer.language import detect_language
+from indexer.outlets import canonical_outlet
+from indexer.text import parse_header_date
+
+_WORD = re.compile(r"\w+")
+
+
+def article_id(relpath: str, item: str | None) -> str:
+    """A stable id from the file's corpus path and the article's key inside the file."""
+    key = relpath if item is None else f"{relpath}#{item}"
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
+class Problem:
+    where: str  # file (and record) the problem is about
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.reason}"
+
+
+@dataclass
+class FileResult:
+    relpath: str
+    sha256: str | None
+    articles: list[Article] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    failed: bool = False  # the whole file could not be used
+
+
+@dataclass
+class Report:
+    """What a build or an add did; the CLI prints it and exits non-zero on failures."""
+
+    files: int = 0
+    indexed: int = 0
+    duplicates: list[str] = field(default_factory=list)
+    skipped: list[Problem] = field(default_factory=list)
+    failed: list[Problem] = field(default_factory=list)
+    added_files: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def as_dict(self) -> dict:
+        return {"files": self.files, "indexed": self.indexed,
+                "duplicates": len(self.duplicates), "skipped": len(self.skipped),
+                "failed": len(self.failed), "seconds": round(self.seconds, 2),
+                "failures": [str(p) for p in self.failed],
+                "added_files": self.added_files}
+
+    def summary(self) -> str:
+        return (f"indexed {self.indexed} articles from {self.files} files; "
+                f"{len(self.duplicates)} duplicates, {len(self.skipped)} skipped, "
+                f"{len(self.failed)} failed, {self.seconds:.1f} s")
+
+
+def _apply_overrides(draft: Draft, meta: dict[str, str], where: str) -> None:
+    if meta.get("title"):
+        draft.title = meta["title"]
+    if meta.get("outlet"):
+        draft.outlet, draft.outlet_source = canonical_outlet(meta["outlet"]), "given"
+    if meta.get("url"):
+        draft.url = meta["url"]
+    if meta.get("date"):
+        published, precision = parse_header_date(meta["date"])
+        if published is None:
+            raise ExtractionError(f"the given date {meta['date']!r} is not a usable date")
+        draft.published, draft.date_precision, draft.date_source = published, precision, "given"
+
+
+def finish(draft: Draft, relpath: str, sha256: str, fmt: str) -> Article:
+    """Turn a draft into an Article: identity, tidy text, language, word count."""
+    body = remove_banner_text(draft.body.strip(), draft.age_banner).strip()
+    title = " ".join((draft.title or "").split())
+    if draft.age_banner and title and title.lower().startswith(draft.age_banner.text.lower()):
+        title = title[len(draft.age_banner.text):].strip(" .:-—")
+    if not body and not title:
+        raise ExtractionError("no text after extraction")
+    if not title:
+        title = " ".join(body.split()[:12]) + ("…" if len(body.split()) > 12 else "")
+    if draft.published and (draft.published.year < 1800 or draft.published > dt.date.today()):
+        draft.published = draft.date_precision = draft.date_source = None
+    language = draft.language or detect_language(body or title)
+    authors = tuple(dict.fromkeys(a.strip() for a in draft.authors if a and a.strip()))
+    return Article(
+        id=article_id(relpath, draft.item), path=relpath, sha256=sha256, format=fmt,
+        title=title, body=body, item=draft.item, authors=authors,
+        outlet=canonical_outlet(draft.outlet) if draft.outlet else None,
+        outlet_source=draft.outlet_source if draft.outlet else None,
+        published=draft.published, date_precision=draft.date_precision if draft.published else None,
+        date_source=draft.date_source if draft.published else None,
+        url=draft.url or None, language=language, age_banner=draft.age_banner,
+        dateline=draft.dateline, agency=draft.agency, source_id=draft.source_id,
+        topics=tuple(draft.topics), places=tuple(draft.places), people=tuple(draft.people),
+        orgs=tuple(draft.orgs), exchanges=tuple(draft.exchanges),
+        word_count=len(_WORD.findall(body)))
+
+
+def extract_bytes(data: bytes, relpath: str, fmt: str, meta: dict[str, str] | None = None
+                  ) -> FileResult:
+    """Extract every article of one file's bytes; problems are collected, never raised."""
+    sha = hashlib.sha256(data).hexdigest()
+    result = FileResult(relpath, sha)
+    try:
+        drafts = read_file_bytes(data, relpath, fmt)
+    except (ExtractionError, CorpusError) as exc:
+        result.failed = True
+        result.problems.append(Problem(relpath, str(exc)))
+        return result
+    except RecursionError:
+        result.failed = True
+        result.problems.append(Problem(relpath, "markup nested too deeply to parse"))
+        return result
+    except Exception as exc:  # an extractor bug must not stop the batch
+        result.failed = True
+        result.problems.append(Problem(relpath, f"extraction failed ({type(exc).__name__}: {exc})"))
+        return result
+    for draft in drafts:
+        if isinstance(draft, RecordError):
+            result.problems.append(Problem(f"{relpath}#{draft.item}", draft.reason))
+            continue
+        where = relpath if draft.item is None else f"{relpath}#{draft.item}"
+        try:
+            if meta:
+                _apply_overrides(draft, meta, where)
+            result.articles.append(finish(draft, relpath, sha, fmt))
+        except ExtractionError as exc:
+            result.problems.append(Problem(where, str(exc)))
+    if not result.articles:
+        result.failed = True
+        if not result.problems:
+            result.problems.append(Problem(relpath, "no article found"))
+    return result
+
+
+def extract_corpus_file(item: CorpusFile) -> FileResult:
+    """Read and extract one corpus file (runs in a worker process)."""
+    try:
+        data = read_corpus_bytes(item.path, item.relpath)
+        meta = read_sidecar(item.path)
+    except CorpusError as exc:
+        return FileResult(item.relpath, None, problems=[Problem(item.relpath, str(exc))],
+                          failed=True)
+    return extract_bytes(data, item.relpath, item.format, meta)
+
+
+def _map(func: Callable, items: list, workers: int) -> Iterator:
+    if workers <= 1 or len(items) < 2:
+        yield from map(func, items)
+        return
+    with cf.ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(func, items, chunksize=max(1, min(32, len(items) // (workers * 8))))
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+               else (os.cpu_count() or 1))
+
+
+def _record(result: FileResult, report: Report, seen: dict[str, str], sink) -> None:
+    """Write one file's articles, unless the same bytes were already indexed."""
+    report.files += 1
+    if result.sha256 and result.sha256 in seen and result.articles:
+        report.duplicates.append(f"{result.relpath}: same content as {seen[result.sha256]}")
+        return
+    if result.failed:
+        report.failed.extend(result.problems)
+        return
+    report.failed.extend(result.problems)  # bad records inside a file that otherwise worked
+    if result.sha256:
+        seen[result.sha256] = result.relpath
+    for article in result.articles:
+        sink.add(article)
+        report.indexed += 1
+
+
+def rebuild(archive: Archive, corpus: Path, workers: int | None = None,
+            progress: Callable[[int, int], None] | None = None,
+            on_wait: Callable[[str], None] | None = None) -> Report:
+    """Reindex the whole corpus into a new index that replaces the old one when complete."""
+    started = time.perf_counter()
+    report = Report()
+    items: list[CorpusFile] = []
+    for entry in iter_corpus(corpus):
+        if isinstance(entry, Skipped):
+            report.skipped.append(Problem(entry.relpath, entry.reason))
+        else:
+            items.append(entry)
+    workers = workers or default_workers()
+    lock = archive.lock()
+    lock.acquire(wait=30.0, on_wait=on_wait)
+    try:
+        seen: dict[str, str] = {}
+        with archive.rebuild() as sink:
+            for n, result in enumerate(_map(extract_corpus_file, items, workers), start=1):
+                _record(result, report, seen, sink)
+                if progress:
+                    progress(n, len(items))
+    finally:
+        lock.release()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def iter_inputs(paths: Iterable[Path]) -> Iterator[tuple[Path, str] | Problem]:
+    """Files named on the command line, folders walked; yields (file, folder-relative name)."""
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            base = path.resolve()
+            for entry in iter_corpus(base):
+                if isinstance(entry, Skipped):
+                    yield Problem(f"{path}/{entry.relpath}", entry.reason)
+                else:
+                    yield entry.path, f"{base.name}/{entry.relpath}"
+        elif path.is_file():
+            yield path, path.name
+        elif not path.exists():
+            yield Problem(str(path), "no such file or folder")
+        else:
+            yield Problem(str(path), "not a regular file")
+
+
+def add(archive: Archive, corpus: Path, paths: Iterable[Path], meta: dict[str, str] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        on_wait: Callable[[str], None] | None = None) -> Report:
+    """Copy new files into the corpus and index them; searchable when this returns.
+
+    A file is extracted before it is copied, so a bad file never enters the
+    corpus. A file whose bytes are already in the archive is a duplicate.
+    """
+    started = time.perf_counter()
+    report = Report()
+    meta = {k: v for k, v in (meta or {}).items() if v}
+    corpus = corpus.resolve()
+    corpus.mkdir(parents=True, exist_ok=True)
+    inputs = list(iter_inputs(paths))
+    lock = archive.lock()
+    lock.acquire(wait=120.0, on_wait=on_wait)
+    try:
+        seen: dict[str, str] = {}
+        with archive.update() as sink:
+            for n, entry in enumerate(inputs, start=1):
+                if progress:
+                    progress(n, len(inputs))
+                if isinstance(entry, Problem):
+                    report.skipped.append(entry)
+                    continue
+                _add_one(archive, corpus, entry, meta, report, seen, sink)
+    finally:
+        lock.release()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _add_one(archive, corpus, entry, meta, report, seen, sink) -> None:
+    source, name = entry
+    fmt = detect_format(name)
+    if fmt is None:
+        report.skipped.append(Problem(str(source), "not an article file type"))
+        return
+    report.files += 1
+    try:
+        data = read_corpus_bytes(source, str(source))
+    except CorpusError as exc:
+        report.failed.append(Problem(str(source), str(exc)))
+        return
+    sha = hashlib.sha256(data).hexdigest()
+    existing = archive.ids_for_sha256(sha)
+    if existing or sha in seen:
+        report.duplicates.append(f"{source}: already in the archive")
+        return
+    inside = source.resolve().is_relative_to(corpus)
+    relpath = relative_name(source.resolve(), corpus) if inside else None
+    folder = "" if "/" not in name else name.rsplit("/", 1)[0]
+    result = extract_bytes(data, relpath or name, fmt, meta)
+    if result.failed:
+        report.failed.extend(Problem(str(source), p.reason) for p in result.problems)
+        return
+    if relpath is None:
+        try:
+            relpath = store_in_corpus(data, name.rsplit("/", 1)[-1], corpus, folder)
+        except (CorpusError, OSError) as exc:
+            report.failed.append(Problem(str(source), f"cannot copy into the corpus ({exc})"))
+            return
+        report.added_files.append(relpath)
+    if meta:
+        write_sidecar(corpus, relpath, meta)
+    report.failed.extend(result.problems)
+    seen[sha] = relpath
+    sink.delete_path(relpath)
+    for article in result.articles:
+        if article.path != relpath:  # extracted before it had its corpus name
+            article = article.replace(path=relpath, id=article_id(relpath, article.item))
+        sink.add(article)
+        report.indexed += 1
+
+
+def extract_paths(paths: Iterable[Path], corpus: Path | None = None
+                  ) -> Iterator[FileResult | Problem]:
+    """Extract files without changing anything (for `manage.py extract`)."""
+    for entry in iter_inputs(paths):
+        if isinstance(entry, Problem):
+            yield entry
+            continue
+        source, name = entry
+        fmt = detect_format(name)
+        try:
+            data = read_corpus_bytes(source, str(source))
+        except CorpusError as exc:
+            yield FileResult(str(source), None, problems=[Problem(str(source), str(exc))],
+                             failed=True)
+            continue
+        rel = str(source)
+        if corpus is not None and source.resolve().is_relative_to(corpus.resolve()):
+            rel = relative_name(source.resolve(), corpus.resolve())
+        meta = read_sidecar(source) if corpus is not None else {}
+        yield extract_bytes(data, rel, fmt, meta)
+
+
+__all__ = ["Report", "Problem", "FileResult", "rebuild", "add", "extract_paths", "article_id",
+           "finish", "extract_bytes", "ArchiveError"]

@@ -1,0 +1,259 @@
+"""Morgue's command line: reindex, add, extract, search, serve, stats.
+
+Each command checks its input, calls one core function and prints the result;
+domain errors become one-line messages with a hint, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from archive import ArchiveError, Config, SearchRequest, open_archive
+from archive.records import SORTS
+
+
+class Context:
+    def __init__(self, config: Config):
+        self.config = config
+
+    @functools.cached_property
+    def archive(self):
+        return open_archive(self.config)
+
+
+def fail(exc: ArchiveError) -> None:
+    message = f"Error: {exc}"
+    if exc.hint:
+        message += f"\nHint: {exc.hint}"
+    click.echo(message, err=True)
+    sys.exit(1)
+
+
+def handles_errors(func):
+    """Turn domain errors into a message and exit status 1."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except ArchiveError as exc:
+            fail(exc)
+        except KeyboardInterrupt:
+            click.echo("Interrupted; the index that was serving still serves.", err=True)
+            sys.exit(130)
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--corpus", type=click.Path(file_okay=False), envvar="ARCHIVE_CORPUS",
+              help="Corpus folder (default ./corpus; env ARCHIVE_CORPUS).")
+@click.option("--index", "index_dir", type=click.Path(file_okay=False), envvar="ARCHIVE_INDEX",
+              help="Index folder (default ./index; env ARCHIVE_INDEX).")
+@click.pass_context
+def cli(ctx: click.Context, corpus: str | None, index_dir: str | None) -> None:
+    """Morgue: search a newsroom's archive of saved articles."""
+    ctx.obj = Context(Config.load(corpus, index_dir))
+
+
+def _progress(label: str):
+    """A progress callback drawing a bar on stderr when it is a terminal."""
+    state: dict = {}
+
+    def update(done: int, total: int) -> None:
+        if not sys.stderr.isatty() or total < 2:
+            return
+        bar = state.get("bar")
+        if bar is None:
+            bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar.__enter__()
+            state["bar"] = bar
+        bar.update(done - bar.pos)
+        if done >= total:
+            bar.__exit__(None, None, None)
+
+    return update
+
+
+def _wait_message(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _print_report(report, as_json: bool = False) -> None:
+    for problem in report.failed:
+        click.echo(f"FAILED {problem}", err=True)
+    for problem in report.skipped:
+        click.echo(f"skipped {problem}", err=True)
+    for dup in report.duplicates:
+        click.echo(f"duplicate {dup}", err=True)
+    if as_json:
+        click.echo(json.dumps(report.as_dict()))
+    else:
+        click.echo(report.summary())
+
+
+@cli.command()
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Extraction processes (default: the number of cores).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_obj
+@handles_errors
+def reindex(obj: Context, workers: int | None, as_json: bool) -> None:
+    """Rebuild the index from every file in the corpus.
+
+    The new index replaces the old one only when it is complete.
+    """
+    from indexer import pipeline
+
+    report = pipeline.rebuild(obj.archive, obj.config.corpus_dir, workers=workers,
+                              progress=_progress("Indexing"), on_wait=_wait_message)
+    _print_report(report, as_json)
+    sys.exit(0 if report.ok else 1)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--outlet", help="Outlet name for these articles.")
+@click.option("--date", "date_", metavar="YYYY-MM-DD", help="Publication date (or YYYY-MM, YYYY).")
+@click.option("--url", help="Original URL.")
+@click.option("--title", help="Title, replacing the extracted one.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_obj
+@handles_errors
+def add(obj: Context, paths: tuple[Path, ...], outlet, date_, url, title, as_json) -> None:
+    """Copy articles into the corpus and index them (searchable when this returns)."""
+    from indexer import pipeline
+    from indexer.text import parse_header_date
+
+    if date_ and parse_header_date(date_)[0] is None:
+        raise click.BadParameter(f"{date_!r} is not a past date as YYYY-MM-DD, YYYY-MM or YYYY",
+                                 param_hint="--date")
+    if url and not url.lower().startswith(("http://", "https://")):
+        raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint="--url")
+    meta = {"outlet": outlet, "date": date_, "url": url, "title": title}
+    report = pipeline.add(obj.archive, obj.config.corpus_dir, list(paths), meta,
+                          progress=_progress("Adding"), on_wait=_wait_message)
+    for rel in report.added_files:
+        click.echo(f"added corpus/{rel}", err=True)
+    _print_report(report, as_json)
+    sys.exit(0 if report.ok else 1)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, required=True,
+              help="One JSON object per article per line (the only output format).")
+@click.pass_obj
+@handles_errors
+def extract(obj: Context, paths: tuple[Path, ...], as_json: bool) -> None:
+    """Show what the indexer extracts from files, changing nothing."""
+    from indexer.pipeline import Problem, extract_paths
+
+    failed = False
+    for result in extract_paths(paths, obj.config.corpus_dir):
+        if isinstance(result, Problem):
+            click.echo(f"skipped {result}", err=True)
+            continue
+        for problem in result.problems:
+            click.echo(f"FAILED {problem}", err=True)
+            failed = True
+        for article in result.articles:
+            click.echo(json.dumps(article.as_dict(), ensure_ascii=False))
+    sys.exit(1 if failed else 0)
+
+
+def _parse_filters(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    out = []
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise click.BadParameter(f"{item!r} is not FIELD=VALUE", param_hint="--filter")
+        out.append((name.strip(), value.strip()))
+    return tuple(out)
+
+
+@cli.command()
+@click.argument("query", required=False, default="")
+@click.option("--json", "as_json", is_flag=True, help="Print the result page as JSON.")
+@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--page", type=click.IntRange(1, 1000), default=1, show_default=True)
+@click.option("--filter", "filters", multiple=True, metavar="FIELD=VALUE",
+              help="Facet filter, e.g. outlet=Reuters, year=1987, age=5-10 (repeatable).")
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.pass_obj
+@handles_errors
+def search(obj: Context, query: str, as_json: bool, limit: int, page: int,
+           filters: tuple[str, ...], sort: str) -> None:
+    """Search the archive (same query syntax as the web page)."""
+    request = SearchRequest(query=query, filters=_parse_filters(filters), sort=sort,
+                            page=page, page_size=limit)
+    result = obj.archive.search(request)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+        return
+    click.echo(f"{result.total} articles ({result.seconds * 1000:.0f} ms)")
+    import re
+    from html import unescape
+
+    for hit in result.hits:
+        a = hit.article
+        date = a.published.isoformat() if a.published else "date unknown"
+        click.echo(f"\n{hit.rank}. {a.title}\n   {a.outlet or 'outlet unknown'} · {date} · {a.id}")
+        for snippet in hit.snippets[:1]:
+            text = unescape(re.sub(r"</?mark[^>]*>", "**", snippet))
+            click.echo("   " + " ".join(text.split()))
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True)
+@click.option("--debug", is_flag=True, help="Flask's development server with reloading.")
+@click.option("--no-build", is_flag=True, help="Do not build the index when there is none.")
+@click.pass_obj
+@handles_errors
+def serve(obj: Context, host: str, port: int, threads: int, debug: bool, no_build: bool) -> None:
+    """Serve the search UI (waitress; builds the index first if there is none)."""
+    if not obj.archive.exists() and not no_build:
+        from indexer import pipeline
+
+        click.echo(f"No index at {obj.config.index_dir}; building it from "
+                   f"{obj.config.corpus_dir}...", err=True)
+        report = pipeline.rebuild(obj.archive, obj.config.corpus_dir,
+                                  progress=_progress("Indexing"), on_wait=_wait_message)
+        _print_report(report)
+    from webapp import create_app
+
+    app = create_app({"INDEX_DIR": str(obj.config.index_dir),
+                      "CORPUS_DIR": str(obj.config.corpus_dir)})
+    click.echo(f"Serving on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    if debug:
+        app.run(host=host, port=port, debug=True)
+        return
+    import waitress
+
+    waitress.serve(app, host=host, port=port, threads=threads, ident="Morgue")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@handles_errors
+def stats(obj: Context, as_json: bool) -> None:
+    """Counts of what the archive holds."""
+    s = obj.archive.stats()
+    if as_json:
+        click.echo(json.dumps(s.as_dict()))
+        return
+    click.echo(f"articles: {s.articles}")
+    click.echo(f"dated: {s.dated} ({s.oldest or '-'} to {s.newest or '-'})")
+    click.echo(f"outlets: {s.outlets}")
+    click.echo("formats: " + ", ".join(f"{k} {v}" for k, v in s.formats.items()))
+    click.echo(f"index: {obj.config.index_dir} ({s.size_bytes / 2**20:.1f} MB, {s.generation})")
+
+
+if __name__ == "__main__":
+    cli()
