@@ -90,7 +90,7 @@ def _parse_words(text: str) -> tuple[dt.date, str] | None:
     from dateutil import parser
 
     try:
-        parsed = parser.parse(text, fuzzy=False, default=dt.datetime(1, 1, 1))
+        parsed = parser.parse(text, fuzzy=False, ignoretz=True, default=dt.datetime(1, 1, 1))
     except (ValueError, OverflowError, TypeError):
         return None
     if parsed.year == 1:
