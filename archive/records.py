@@ -167,6 +167,10 @@ class Hit:
 
 SORTS = ("relevance", "newest", "oldest")
 
+# Names a search can be filtered by (URL parameters, `--filter NAME=VALUE`).
+FILTER_NAMES = ("outlet", "year", "age", "language", "author", "topic", "place", "person",
+                "org", "exchange", "format", "date")
+
 
 @dataclass(frozen=True)
 class SearchRequest:

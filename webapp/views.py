@@ -1,0 +1,169 @@
+"""Search page, article page, original file, and their JSON twins (one core call each)."""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlencode
+
+from flask import (Blueprint, Response, abort, current_app, jsonify, render_template, request,
+                   send_file, url_for)
+from markupsafe import Markup
+
+from archive import (FILTER_NAMES, SORTS, ArticleNotFound, BadQuery, SearchPage,
+                     SearchRequest)
+
+bp = Blueprint("search", __name__)
+
+MAX_PAGE_SIZE = 100
+SAFE_SCHEMES = ("http://", "https://")
+
+
+def _archive():
+    return current_app.extensions["morgue"]["archive"]
+
+
+def _today():
+    return current_app.config.get("TODAY")
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadQuery(f"{name}: {raw!r} is not a whole number") from None
+    if not low <= value <= high:
+        raise BadQuery(f"{name}: must be between {low} and {high}")
+    return value
+
+
+def search_request() -> SearchRequest:
+    """The search described by the URL (query, filters, sort, page)."""
+    filters = tuple((name, value) for name in FILTER_NAMES
+                    for value in request.args.getlist(name) if value.strip())
+    sort = request.args.get("sort") or "relevance"
+    if sort not in SORTS:
+        raise BadQuery(f"sort: {sort!r} is not one of {', '.join(SORTS)}")
+    return SearchRequest(query=request.args.get("q", "").strip(), filters=filters, sort=sort,
+                         page=_int_arg("page", 1, 1, 1000),
+                         page_size=_int_arg("size", 10, 1, MAX_PAGE_SIZE))
+
+
+def search_url(req: SearchRequest, **changes) -> str:
+    """The URL of `req` with changes: toggle=(name, value), sort=..., page=..."""
+    filters = list(req.filters)
+    toggle = changes.pop("toggle", None)
+    if toggle:
+        filters = [f for f in filters if f != toggle] if toggle in filters else filters + [toggle]
+        changes.setdefault("page", 1)
+    params: list[tuple[str, str | int]] = []
+    if req.query:
+        params.append(("q", req.query))
+    params.extend(filters)
+    sort = changes.get("sort", req.sort)
+    if sort != "relevance":
+        params.append(("sort", sort))
+    page = changes.get("page", req.page)
+    if page != 1:
+        params.append(("page", page))
+    if req.page_size != 10:
+        params.append(("size", req.page_size))
+    return url_for("search.index") + ("?" + urlencode(params) if params else "")
+
+
+@bp.app_template_filter("safe_url")
+def safe_url(url: str | None) -> str | None:
+    """Only http(s) URLs become links; anything else (javascript:, data:) is shown as text."""
+    if url and url.strip().lower().startswith(SAFE_SCHEMES):
+        return url.strip()
+    return None
+
+
+@bp.route("/")
+def index():
+    req = search_request()
+    archive = _archive()
+    if not archive.exists():
+        return render_template("empty.html"), 200
+    error = None
+    try:
+        page = archive.search(req, today=_today())
+    except BadQuery as exc:
+        error = str(exc)
+        page = SearchPage(request=req, total=0, hits=(), facets=())
+    snippets = {h.article.id: [Markup(s) for s in h.snippets] for h in page.hits}
+    status = 400 if error else 200
+    return render_template("search.html", page=page, req=req, error=error, snippets=snippets,
+                           search_url=search_url, sorts=SORTS, today=_today()), status
+
+
+@bp.route("/search.json")
+def search_json():
+    page = _archive().search(search_request(), today=_today())
+    return jsonify(page.as_dict(_today()))
+
+
+def _article(article_id: str):
+    if not article_id.isalnum() or len(article_id) > 64:
+        raise ArticleNotFound(f"no article with id {article_id!r}")
+    return _archive().get(article_id)
+
+
+@bp.route("/article/<article_id>")
+def article(article_id: str):
+    art = _article(article_id)
+    q = request.args.get("q", "")[:1000]
+    paragraphs, marks = _archive().marked_text(art, q)
+    return render_template("article.html", article=art, q=q, marks=marks,
+                           paragraphs=[Markup(p) for p in paragraphs],
+                           warning=art.age_warning(_today()),
+                           back=request.args.get("back", ""))
+
+
+@bp.route("/article/<article_id>.json")
+def article_json(article_id: str):
+    return jsonify(_article(article_id).as_dict(_today()))
+
+
+def _corpus_file(rel: str) -> Path:
+    """The corpus file for a stored path, refusing anything that leaves the corpus."""
+    corpus = current_app.extensions["morgue"]["config"].corpus_dir
+    parts = PurePosixPath(rel).parts
+    if not parts or any(p in ("..", "") or "\x00" in p for p in parts) or rel.startswith("/"):
+        abort(404)
+    path = (corpus.joinpath(*parts)).resolve()
+    if not path.is_relative_to(corpus) or not path.is_file():
+        abort(404, description="The original file is no longer in the corpus.")
+    return path
+
+
+@bp.route("/article/<article_id>/original")
+def original(article_id: str):
+    """The archived file as a download, or as plain text; never rendered as a page."""
+    art = _article(article_id)
+    path = _corpus_file(art.path)
+    if request.args.get("as") == "text":
+        data = path.read_bytes()
+        if path.name.lower().endswith(".gz"):
+            try:
+                data = gzip.decompress(data)
+            except (OSError, EOFError, zlib.error):
+                abort(415, description="The original file is compressed and damaged; "
+                                       "download it instead.")
+        text = data.decode("utf-8", errors="replace")
+        resp = Response(text, mimetype="text/plain")
+        resp.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+        return resp
+    resp = send_file(path, mimetype="application/octet-stream", as_attachment=True,
+                     download_name=path.name)
+    resp.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return resp
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    return current_app.send_static_file("favicon.svg")
