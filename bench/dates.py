@@ -28,7 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     truth = json.loads(truth_path.read_text(encoding="utf-8"))
     pages = {k: decode_html(gzip.decompress((args.data / "html" / f"{k}.gz").read_bytes())) for k in truth}
     start = time.perf_counter()
-    preds, sources = {}, Counter()
+    preds: dict[str, str | None] = {}
+    sources: Counter[str] = Counter()
     for key, html in pages.items():
         found = page_metadata(html, truth[key].get("url") if args.with_url else None)
         preds[key] = found.published.isoformat() if found.published and found.date_precision == "day" else None
@@ -36,7 +37,6 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - start
     right = sum(preds[k] == truth[k]["date"] for k in truth)
     given = sum(1 for v in preds.values() if v)
-    wrong_by = Counter(s for k, s in ((k, _src(preds, truth, k)) for k in truth) if s)
     n = len(truth)
     print(f"pages {n}  accuracy {right / n:.4f}  coverage {given / n:.4f}  "
           f"wrong {(given - right) / n:.4f}  ({len(pages) / elapsed:.1f} pages/s, metadata only)")
@@ -46,10 +46,6 @@ def main(argv: list[str] | None = None) -> int:
             for key in truth:
                 fh.write(json.dumps({"key": key, "published": preds[key]}) + "\n")
     return 0
-
-
-def _src(preds: dict, truth: dict, key: str) -> str | None:
-    return None
 
 
 if __name__ == "__main__":

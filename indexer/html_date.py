@@ -36,13 +36,16 @@ def _structured(pm: PageMeta, tree: Any) -> Found | None:
 
 
 def _htmldate(tree: Any, url: str | None, extensive: bool) -> Found | None:
+    import warnings
     from copy import deepcopy
 
     from htmldate import find_date
 
     try:
-        value = find_date(deepcopy(tree), url=url, original_date=True, extensive_search=extensive,
-                          outputformat="%Y-%m-%d", deferred_url_extractor=True)
+        with warnings.catch_warnings():  # dateutil warns about time-zone names it cannot read
+            warnings.simplefilter("ignore")
+            value = find_date(deepcopy(tree), url=url, original_date=True, extensive_search=extensive,
+                              outputformat="%Y-%m-%d", deferred_url_extractor=True)
     except Exception:  # htmldate is lenient but not proof against every page
         return None
     found = parse_date(value) if value else None
@@ -52,18 +55,24 @@ def _htmldate(tree: Any, url: str | None, extensive: bool) -> Found | None:
 
 
 def page_date(tree: Any, pm: PageMeta, url: str | None) -> Found | None:
-    """The original publication date with its precision and source, or None when evidence is weak."""
-    structured = _structured(pm, tree)
+    """The original publication date with its precision and source, or None when evidence is weak.
+
+    Order (measured on the dates benchmark): a day in the URL, htmldate's fast
+    header scan (which prefers original over modified dates), our own reading of
+    JSON-LD and <meta>, and only then htmldate's costly search of the page text.
+    """
     in_url = date_from_url(url)
     if in_url and not plausible(in_url[0]):
         in_url = None
-    if structured:
-        if in_url and in_url[1] == "day" and structured[0] > in_url[0]:
-            return in_url[0], "day", "url"  # the structured date is a later revision
-        return structured
     if in_url and in_url[1] == "day":
         return in_url[0], "day", "url"
-    found = _htmldate(tree, url, extensive=True)
+    structured = _structured(pm, tree)
+    fast = _htmldate(tree, url, extensive=False)
+    if fast:
+        if structured and structured[0] == fast[0]:
+            return structured
+        return fast[0], "day", "meta"
+    found = structured or _htmldate(tree, url, extensive=True)
     if in_url:  # a month from the URL: accept a day only inside it
         if found and (found[0].year, found[0].month) == (in_url[0].year, in_url[0].month):
             return found
