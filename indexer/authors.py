@@ -22,7 +22,7 @@ AGENCIES: dict[str, str] = {
 
 _PREFIX = re.compile(r"^\s*(?:(?:written|posted|reported|compiled|edited|story|words|text|photos?)\s+)?"
                      r"(?:by|von|par|por|door|di|av|af)\s*[:\-]?\s+", re.IGNORECASE)
-_SPLIT = re.compile(r"\s*(?:,|;|\||/|•|·|\n|\band\b|\bund\b|\bet\b|\by\b|&|\bwith\b)\s*", re.IGNORECASE)
+_SPLIT = re.compile(r"(?<=[a-z]{3})\.\s+|\s*(?:,|;|\||/|•|·|\n|\band\b|\bund\b|\bet\b|\by\b|&|\bwith\b)\s*", re.IGNORECASE)
 _NOISE = re.compile(r"\S+@\S+|https?://\S+|www\.\S+|(?<!\w)@\w+|\(.*?\)|\[.*?\]")
 _CREDENTIAL = re.compile(
     r"^(?:ph\.?d|m\.?d|r\.?n|mba|cpa|esq|dr|prof|jr|sr|ii|iii|msc|ma|bsc|llb|facs|frcp)\.?$",
@@ -38,7 +38,7 @@ _ROLE_WORDS = {
     "daily", "weekly", "herald", "tribune", "gazette", "network", "group", "inc", "ltd", "llc",
     "company", "office", "department", "university", "institute", "associate", "associated",
     "unknown", "anonymous", "webmaster", "redaktion", "rédaction", "redacción", "more", "view",
-    "profile", "all", "posts", "opinion", "sports", "business", "politics", "health", "science",
+    "profile", "all", "posts", "international", "opinion", "sports", "business", "politics", "health", "science",
 }
 _PARTICLES = {"de", "da", "di", "del", "della", "der", "den", "van", "von", "la", "le", "du", "dos",
               "das", "bin", "binti", "ibn", "al", "el", "y", "e", "st.", "ter", "ten", "zu", "mc", "o'"}
@@ -118,6 +118,10 @@ def clean_authors(raw: list[str] | str | None) -> tuple[list[str], str | None]:
                 agency = agency or found
                 continue
             name = _strip_roles(_normalise_case(_tidy(piece)))
+            lead = agency_name(name.split()[0]) if name else None
+            if lead:  # "AP Auto Writer", "Reuters Staff"
+                agency = agency or lead
+                continue
             if is_person_name(name) and name.lower() not in {n.lower() for n in names}:
                 names.append(name)
     return names, agency

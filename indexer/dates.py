@@ -31,6 +31,9 @@ _DMY = re.compile(r"^\s*(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4})\b")
 _EPOCH = re.compile(r"^\s*(\d{10})(?:\d{3})?\s*$")
 _URL_DAY = re.compile(r"/((?:19|20)\d{2})[/_-](0?[1-9]|1[0-2])[/_-](0?[1-9]|[12]\d|3[01])(?:/|[_-](?!\d)|\.|$)")
 _URL_COMPACT = re.compile(r"/((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?:/|[_-]|$)")
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_URL_NAMED = re.compile(r"/((?:19|20)\d{2})/(" + "|".join(_MONTHS) + r")[a-z]*/(0?[1-9]|[12]\d|3[01])/",
+                        re.IGNORECASE)
 _URL_MONTH = re.compile(r"/((?:19|20)\d{2})/(0?[1-9]|1[0-2])/")
 
 
@@ -108,6 +111,11 @@ def date_from_url(url: str | None) -> tuple[dt.date, str] | None:
             day = _make(*m.groups())
             if day:
                 return day, "day"
+    m = _URL_NAMED.search(url)
+    if m:
+        day = _make(m.group(1), _MONTHS.index(m.group(2).lower()[:3]) + 1, m.group(3))
+        if day:
+            return day, "day"
     m = _URL_MONTH.search(url)
     if m:
         day = _make(m.group(1), m.group(2), 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as htmllib
 import re
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -36,17 +37,17 @@ def _site_name(pm: PageMeta) -> str | None:
 
 def clean_title(title: str, site: str | None = None) -> str:
     """A headline without the site name tacked on ("Foo bar | The Outlet" -> "Foo bar")."""
-    title = " ".join(title.split())
+    title = " ".join(htmllib.unescape(htmllib.unescape(title)).split())
     parts = _TITLE_SEPARATORS.split(title)
     if len(parts) < 2:
         return title
     site_key = re.sub(r"\W+", "", (site or "").lower())
     for cut in (parts[-1], parts[0]):
         key = re.sub(r"\W+", "", cut.lower())
-        if site_key and key and (key in site_key or site_key in key):
+        if site_key and key and (key in site_key or (site_key in key and len(key) <= len(site_key) + 6)):
             rest = parts[:-1] if cut is parts[-1] else parts[1:]
             return " | ".join(rest) if len(rest) > 1 else rest[0]
-    if len(parts[-1].split()) <= 4 and len(" ".join(parts[:-1]).split()) >= 3:
+    if len(parts[-1].split()) <= 4 and len(" ".join(parts[:-1]).split()) >= 2:
         return _TITLE_SEPARATORS.split(title, maxsplit=len(parts) - 2)[0] if len(parts) > 2 else parts[0]
     return title
 
@@ -75,12 +76,12 @@ def _outlet(pm: PageMeta, url: str | None) -> tuple[str | None, str | None]:
     by_domain = outlet_for_domain(url)
     if by_domain:
         return by_domain, "domain"
-    publisher = ld_names(pm.ld_value("publisher"))
-    if publisher and len(publisher[0]) <= 80:
-        return canonical_outlet(publisher[0]), "json-ld"
     site = pm.first("og:site_name")
     if site and len(site) <= 80:
-        return canonical_outlet(site), "og:site_name"
+        return canonical_outlet(htmllib.unescape(site)), "og:site_name"
+    publisher = ld_names(pm.ld_value("publisher"))
+    if publisher and len(publisher[0]) <= 80:
+        return canonical_outlet(htmllib.unescape(publisher[0])), "json-ld"
     host = (urlsplit(url).hostname or "") if url else ""
     if host:
         return host.removeprefix("www."), "domain"
@@ -112,7 +113,9 @@ def page_metadata(html: str, url: str | None = None, tree: Any = None) -> Draft:
     site = _site_name(pm)
     draft = Draft(title=_title(pm, site), url=_url(pm, url))
     draft.outlet, draft.outlet_source = _outlet(pm, draft.url)
-    draft.authors, draft.agency = clean_authors(_raw_authors(pm, tree))
+    names, draft.agency = clean_authors(_raw_authors(pm, tree))
+    not_people = {(draft.outlet or "").lower(), (site or "").lower()}
+    draft.authors = [n for n in names if n.lower() not in not_people]
     found = page_date(tree, pm, draft.url)
     if found:
         draft.published, draft.date_precision, draft.date_source = found

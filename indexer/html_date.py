@@ -71,6 +71,8 @@ def page_date(tree: Any, pm: PageMeta, url: str | None) -> Found | None:
     if fast:
         if structured and structured[0] == fast[0]:
             return structured
+        if (fast[0].month, fast[0].day) == (1, 1):  # htmldate's guess from a bare year
+            return fast[0], "year", "meta"
         return fast[0], "day", "meta"
     found = structured or _htmldate(tree, url, extensive=True)
     if in_url:  # a month from the URL: accept a day only inside it
