@@ -15,7 +15,7 @@ import datetime as dt
 import html
 import re
 import textwrap
-from typing import Iterator
+from collections.abc import Iterator
 
 from indexer.decode import decode
 from indexer.draft import Draft, ExtractionError, RecordError
