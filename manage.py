@@ -98,10 +98,12 @@ def _print_report(report, as_json: bool = False) -> None:
 @cli.command()
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="Extraction processes (default: the number of cores).")
+@click.option("--wait", type=click.FloatRange(0, 3600), default=30.0, show_default=True,
+              help="Seconds to wait for another command that is writing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj
 @handles_errors
-def reindex(obj: Context, workers: int | None, as_json: bool) -> None:
+def reindex(obj: Context, workers: int | None, wait: float, as_json: bool) -> None:
     """Rebuild the index from every file in the corpus.
 
     The new index replaces the old one only when it is complete.
@@ -109,7 +111,8 @@ def reindex(obj: Context, workers: int | None, as_json: bool) -> None:
     from indexer import pipeline
 
     report = pipeline.rebuild(obj.archive, obj.config.corpus_dir, workers=workers,
-                              progress=_progress("Indexing"), on_wait=_wait_message)
+                              progress=_progress("Indexing"), on_wait=_wait_message,
+                              lock_wait=wait)
     _print_report(report, as_json)
     sys.exit(0 if report.ok else 1)
 
@@ -120,10 +123,12 @@ def reindex(obj: Context, workers: int | None, as_json: bool) -> None:
 @click.option("--date", "date_", metavar="YYYY-MM-DD", help="Publication date (or YYYY-MM, YYYY).")
 @click.option("--url", help="Original URL.")
 @click.option("--title", help="Title, replacing the extracted one.")
+@click.option("--wait", type=click.FloatRange(0, 3600), default=120.0, show_default=True,
+              help="Seconds to wait for another command that is writing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj
 @handles_errors
-def add(obj: Context, paths: tuple[Path, ...], outlet, date_, url, title, as_json) -> None:
+def add(obj: Context, paths: tuple[Path, ...], outlet, date_, url, title, wait, as_json) -> None:
     """Copy articles into the corpus and index them (searchable when this returns)."""
     from indexer import pipeline
     from indexer.text import parse_header_date
@@ -135,7 +140,7 @@ def add(obj: Context, paths: tuple[Path, ...], outlet, date_, url, title, as_jso
         raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint="--url")
     meta = {"outlet": outlet, "date": date_, "url": url, "title": title}
     report = pipeline.add(obj.archive, obj.config.corpus_dir, list(paths), meta,
-                          progress=_progress("Adding"), on_wait=_wait_message)
+                          progress=_progress("Adding"), on_wait=_wait_message, lock_wait=wait)
     for rel in report.added_files:
         click.echo(f"added corpus/{rel}", err=True)
     _print_report(report, as_json)

@@ -238,16 +238,52 @@ def whoosh_writer(ix, index_dir: Path, **kwargs) -> Iterator:
         raise _disk_error(exc, index_dir) from None
 
 
-class SearcherPool:
-    """One Whoosh searcher per thread, reopened when the index changes on disk."""
+def open_reader(ix, previous=None):
+    """A reader for the latest commit, reusing the unchanged segments of `previous`.
 
-    def __init__(self, store: IndexStore):
+    whoosh3's own `Searcher.refresh()` reuses a segment's reader when only the
+    segment's id matches, so deletions made since (including the delete half of
+    `update_document`) stay invisible, and it keeps segments that a merge removed.
+    Here a reader is reused only when its segment id and deletion count match.
+    """
+    from whoosh.reading import EmptyReader, MultiReader, SegmentReader
+
+    toc = ix._read_toc()
+    if not toc.segments:
+        return EmptyReader(toc.schema), toc.generation
+    reusable = {}
+    if previous is not None:
+        for leaf, _offset in previous.leaf_readers():
+            segment = leaf.segment()
+            if segment is not None:
+                reusable[segment.segment_id()] = leaf
+    readers = []
+    for segment in toc.segments:
+        old = reusable.get(segment.segment_id())
+        if old is not None and old.segment().deleted_count() == segment.deleted_count():
+            readers.append(old)
+            del reusable[segment.segment_id()]
+        else:
+            readers.append(SegmentReader(ix.storage, toc.schema, segment,
+                                         generation=toc.generation))
+    for leftover in reusable.values():
+        with contextlib.suppress(Exception):
+            leftover.close()
+    if len(readers) == 1 and readers[0].generation() == toc.generation:
+        return readers[0], toc.generation
+    return MultiReader(readers, generation=toc.generation), toc.generation
+
+
+class SearcherPool:
+    """One Whoosh searcher per thread, brought up to date when the index changes on disk."""
+
+    def __init__(self, store: IndexStore, weighting=None):
         self.store = store
+        self.weighting = weighting
         self._local = threading.local()
         self._lock = threading.Lock()
         self._ix = None
         self._gen: str | None = None
-        self._checked = 0.0
 
     def _index(self):
         name = self.store.current_name()
@@ -259,18 +295,22 @@ class SearcherPool:
 
     def searcher(self):
         """A searcher that sees the latest commit of the serving generation."""
+        from whoosh.searching import Searcher
+
         ix, gen = self._index()
         local = self._local
         searcher = getattr(local, "searcher", None)
-        if searcher is None or getattr(local, "gen", None) != gen:
-            if searcher is not None:
-                with contextlib.suppress(Exception):
-                    searcher.close()
-            searcher = ix.searcher()
-            local.searcher, local.gen = searcher, gen
-        elif not searcher.up_to_date():
-            searcher = searcher.refresh()
-            local.searcher = searcher
+        latest = ix.latest_generation()
+        if searcher is not None and local.gen == gen and local.toc == latest:
+            return searcher
+        previous = searcher.reader() if searcher is not None and local.gen == gen else None
+        if searcher is not None and previous is None:
+            with contextlib.suppress(Exception):
+                searcher.close()
+        reader, toc = open_reader(ix, previous)
+        kwargs = {"weighting": self.weighting} if self.weighting is not None else {}
+        searcher = Searcher(reader, fromindex=ix, **kwargs)
+        local.searcher, local.gen, local.toc = searcher, gen, toc
         return searcher
 
     @property

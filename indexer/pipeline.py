@@ -121,7 +121,7 @@ def finish(draft: Draft, relpath: str, sha256: str, fmt: str) -> Article:
         dateline=draft.dateline, agency=draft.agency, source_id=draft.source_id,
         topics=tuple(draft.topics), places=tuple(draft.places), people=tuple(draft.people),
         orgs=tuple(draft.orgs), exchanges=tuple(draft.exchanges),
-        word_count=len(_WORD.findall(body)))
+        word_count=sum(1 for w in body.split() if _WORD.search(w)))
 
 
 def extract_bytes(data: bytes, relpath: str, fmt: str, meta: dict[str, str] | None = None
@@ -204,7 +204,7 @@ def _record(result: FileResult, report: Report, seen: dict[str, str], sink) -> N
 
 def rebuild(archive: Archive, corpus: Path, workers: int | None = None,
             progress: Callable[[int, int], None] | None = None,
-            on_wait: Callable[[str], None] | None = None) -> Report:
+            on_wait: Callable[[str], None] | None = None, lock_wait: float = 30.0) -> Report:
     """Reindex the whole corpus into a new index that replaces the old one when complete."""
     started = time.perf_counter()
     report = Report()
@@ -216,7 +216,7 @@ def rebuild(archive: Archive, corpus: Path, workers: int | None = None,
             items.append(entry)
     workers = workers or default_workers()
     lock = archive.lock()
-    lock.acquire(wait=30.0, on_wait=on_wait)
+    lock.acquire(wait=lock_wait, on_wait=on_wait)
     try:
         seen: dict[str, str] = {}
         with archive.rebuild() as sink:
@@ -251,7 +251,7 @@ def iter_inputs(paths: Iterable[Path]) -> Iterator[tuple[Path, str] | Problem]:
 
 def add(archive: Archive, corpus: Path, paths: Iterable[Path], meta: dict[str, str] | None = None,
         progress: Callable[[int, int], None] | None = None,
-        on_wait: Callable[[str], None] | None = None) -> Report:
+        on_wait: Callable[[str], None] | None = None, lock_wait: float = 120.0) -> Report:
     """Copy new files into the corpus and index them; searchable when this returns.
 
     A file is extracted before it is copied, so a bad file never enters the
@@ -264,7 +264,7 @@ def add(archive: Archive, corpus: Path, paths: Iterable[Path], meta: dict[str, s
     corpus.mkdir(parents=True, exist_ok=True)
     inputs = list(iter_inputs(paths))
     lock = archive.lock()
-    lock.acquire(wait=120.0, on_wait=on_wait)
+    lock.acquire(wait=lock_wait, on_wait=on_wait)
     try:
         seen: dict[str, str] = {}
         with archive.update() as sink:

@@ -1,0 +1,42 @@
+"""The layers stay honest: no Flask below the web app, no Whoosh outside archive/."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_archive_and_indexer_do_not_import_flask():
+    code = ("import sys, archive, indexer, indexer.pipeline, indexer.text, archive.whoosh_engine\n"
+            "print('flask' in sys.modules, 'click' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["False", "False"]
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_only_archive_imports_whoosh():
+    offenders = [str(p.relative_to(REPO)) for folder in ("indexer", "webapp", "bench")
+                 for p in (REPO / folder).rglob("*.py") if "whoosh" in _imports(p)]
+    offenders += ["manage.py"] if "whoosh" in _imports(REPO / "manage.py") else []
+    assert offenders == []
+
+
+def test_webapp_does_not_import_indexer():
+    offenders = [str(p.relative_to(REPO)) for p in (REPO / "webapp").rglob("*.py")
+                 if "indexer" in _imports(p)]
+    assert offenders == []
