@@ -100,10 +100,13 @@ def _print_report(report, as_json: bool = False) -> None:
               help="Extraction processes (default: the number of cores).")
 @click.option("--wait", type=click.FloatRange(0, 3600), default=30.0, show_default=True,
               help="Seconds to wait for another command that is writing.")
+@click.option("--no-cache", is_flag=True,
+              help="Extract every file again instead of reusing the extraction cache.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj
 @handles_errors
-def reindex(obj: Context, workers: int | None, wait: float, as_json: bool) -> None:
+def reindex(obj: Context, workers: int | None, wait: float, no_cache: bool,
+            as_json: bool) -> None:
     """Rebuild the index from every file in the corpus.
 
     The new index replaces the old one only when it is complete.
@@ -112,7 +115,8 @@ def reindex(obj: Context, workers: int | None, wait: float, as_json: bool) -> No
 
     report = pipeline.rebuild(obj.archive, obj.config.corpus_dir, workers=workers,
                               progress=_progress("Indexing"), on_wait=_wait_message,
-                              lock_wait=wait)
+                              lock_wait=wait,
+                              cache_dir=None if no_cache else obj.config.index_dir)
     _print_report(report, as_json)
     sys.exit(0 if report.ok else 1)
 
@@ -228,7 +232,8 @@ def serve(obj: Context, host: str, port: int, threads: int, debug: bool, no_buil
         click.echo(f"No index at {obj.config.index_dir}; building it from "
                    f"{obj.config.corpus_dir}...", err=True)
         report = pipeline.rebuild(obj.archive, obj.config.corpus_dir,
-                                  progress=_progress("Indexing"), on_wait=_wait_message)
+                                  progress=_progress("Indexing"), on_wait=_wait_message,
+                                  cache_dir=obj.config.index_dir)
         _print_report(report)
     from webapp import create_app
 

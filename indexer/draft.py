@@ -12,6 +12,10 @@ class ExtractionError(Exception):
     """A file (or one record in it) cannot be turned into an article; the message says why."""
 
 
+class NoArticleText(ExtractionError):
+    """The input is readable but holds no article text (an empty record, a page of links)."""
+
+
 @dataclass
 class Draft:
     """Mutable extraction result; `indexer.pipeline` turns it into an `archive.Article`."""
@@ -44,3 +48,4 @@ class RecordError:
 
     item: str  # the record's key or position in the file
     reason: str
+    skip: bool = False  # an empty or non-article record: reported as skipped, not as a failure

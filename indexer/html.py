@@ -9,7 +9,7 @@ from urllib.parse import urljoin, urlsplit
 
 from indexer.authors import agency_name, clean_authors
 from indexer.decode import decode_html
-from indexer.draft import Draft, ExtractionError
+from indexer.draft import Draft, ExtractionError, NoArticleText
 from indexer.html_body import extract_body, find_banner
 from indexer.html_date import page_date
 from indexer.html_meta import PageMeta, ld_names, read_meta
@@ -131,7 +131,7 @@ def extract_html(html: str, url: str | None = None) -> Draft:
     banner = find_banner(tree, html)
     paras, body_banner = extract_body(tree, html, draft.title)
     if not paras:
-        raise ExtractionError("no article text found")
+        raise NoArticleText("no article text found")
     draft.body = "\n\n".join(paras)
     draft.age_banner = banner or body_banner
     if draft.agency is None:

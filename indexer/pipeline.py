@@ -6,7 +6,9 @@ Extraction runs in worker processes; the main process is the only writer.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import os
 import re
@@ -18,6 +20,7 @@ from typing import Callable, Iterable, Iterator
 from archive import Archive, Article, CorpusError
 from archive.errors import ArchiveError
 from indexer.banner import remove_banner_text
+from indexer.cache import CACHE_FILE, ExtractionCache
 from indexer.corpus import (CorpusFile, Skipped, iter_corpus, read_corpus_bytes, read_sidecar,
                             relative_name, store_in_corpus, write_sidecar)
 from indexer.draft import Draft, ExtractionError, RecordError
@@ -51,6 +54,9 @@ class FileResult:
     articles: list[Article] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     failed: bool = False  # the whole file could not be used
+    skipped: list[Problem] = field(default_factory=list)  # empty records, non-article pages
+    fmt: str | None = None
+    fresh: list | None = None  # drafts extracted now (not from the cache), to be cached
 
 
 @dataclass
@@ -108,7 +114,7 @@ def finish(draft: Draft, relpath: str, sha256: str, fmt: str) -> Article:
         title = " ".join(body.split()[:12]) + ("…" if len(body.split()) > 12 else "")
     if draft.published and (draft.published.year < 1800 or draft.published > dt.date.today()):
         draft.published = draft.date_precision = draft.date_source = None
-    language = draft.language or detect_language(body or title)
+    language = draft.language or detect_language(body or title)  # set by _read_drafts
     authors = tuple(dict.fromkeys(a.strip() for a in draft.authors if a and a.strip()))
     return Article(
         id=article_id(relpath, draft.item), path=relpath, sha256=sha256, format=fmt,
@@ -124,30 +130,45 @@ def finish(draft: Draft, relpath: str, sha256: str, fmt: str) -> Article:
         word_count=sum(1 for w in body.split() if _WORD.search(w)))
 
 
-def extract_bytes(data: bytes, relpath: str, fmt: str, meta: dict[str, str] | None = None
-                  ) -> FileResult:
+def _read_drafts(data: bytes, relpath: str, fmt: str) -> list[Draft | RecordError]:
+    drafts = read_file_bytes(data, relpath, fmt)
+    for draft in drafts:
+        if isinstance(draft, Draft) and not draft.language:
+            draft.language = detect_language(draft.body or draft.title)
+    return drafts
+
+
+def extract_bytes(data: bytes, relpath: str, fmt: str, meta: dict[str, str] | None = None,
+                  cache: ExtractionCache | None = None) -> FileResult:
     """Extract every article of one file's bytes; problems are collected, never raised."""
     sha = hashlib.sha256(data).hexdigest()
-    result = FileResult(relpath, sha)
-    try:
-        drafts = read_file_bytes(data, relpath, fmt)
-    except (ExtractionError, CorpusError) as exc:
-        result.failed = True
-        result.problems.append(Problem(relpath, str(exc)))
-        return result
-    except RecursionError:
-        result.failed = True
-        result.problems.append(Problem(relpath, "markup nested too deeply to parse"))
-        return result
-    except Exception as exc:  # an extractor bug must not stop the batch
-        result.failed = True
-        result.problems.append(Problem(relpath, f"extraction failed ({type(exc).__name__}: {exc})"))
-        return result
+    result = FileResult(relpath, sha, fmt=fmt)
+    drafts = cache.get(sha, fmt) if cache is not None else None
+    if drafts is None:
+        try:
+            drafts = _read_drafts(data, relpath, fmt)
+            result.fresh = drafts
+        except (ExtractionError, CorpusError) as exc:
+            result.failed = True
+            result.problems.append(Problem(relpath, str(exc)))
+            return result
+        except RecursionError:
+            result.failed = True
+            result.problems.append(Problem(relpath, "markup nested too deeply to parse"))
+            return result
+        except Exception as exc:  # an extractor bug must not stop the batch
+            result.failed = True
+            result.problems.append(Problem(relpath, f"extraction failed ({type(exc).__name__}: "
+                                                    f"{exc})"))
+            return result
     for draft in drafts:
         if isinstance(draft, RecordError):
-            result.problems.append(Problem(f"{relpath}#{draft.item}", draft.reason))
+            where = Problem(f"{relpath}#{draft.item}", draft.reason)
+            (result.skipped if draft.skip else result.problems).append(where)
             continue
         where = relpath if draft.item is None else f"{relpath}#{draft.item}"
+        if meta:
+            draft = dataclasses.replace(draft)  # cached drafts stay as extracted
         try:
             if meta:
                 _apply_overrides(draft, meta, where)
@@ -161,15 +182,23 @@ def extract_bytes(data: bytes, relpath: str, fmt: str, meta: dict[str, str] | No
     return result
 
 
-def extract_corpus_file(item: CorpusFile) -> FileResult:
+_worker_caches: dict[str, ExtractionCache] = {}
+
+
+def extract_corpus_file(item: CorpusFile, cache_path: str | None = None) -> FileResult:
     """Read and extract one corpus file (runs in a worker process)."""
+    cache = None
+    if cache_path:
+        cache = _worker_caches.get(cache_path)
+        if cache is None:
+            cache = _worker_caches[cache_path] = ExtractionCache(Path(cache_path))
     try:
         data = read_corpus_bytes(item.path, item.relpath)
         meta = read_sidecar(item.path)
     except CorpusError as exc:
         return FileResult(item.relpath, None, problems=[Problem(item.relpath, str(exc))],
                           failed=True)
-    return extract_bytes(data, item.relpath, item.format, meta)
+    return extract_bytes(data, item.relpath, item.format, meta, cache)
 
 
 def _map(func: Callable, items: list, workers: int) -> Iterator:
@@ -193,8 +222,10 @@ def _record(result: FileResult, report: Report, seen: dict[str, str], sink) -> N
         return
     if result.failed:
         report.failed.extend(result.problems)
+        report.skipped.extend(result.skipped)
         return
     report.failed.extend(result.problems)  # bad records inside a file that otherwise worked
+    report.skipped.extend(result.skipped)
     if result.sha256:
         seen[result.sha256] = result.relpath
     for article in result.articles:
@@ -204,8 +235,12 @@ def _record(result: FileResult, report: Report, seen: dict[str, str], sink) -> N
 
 def rebuild(archive: Archive, corpus: Path, workers: int | None = None,
             progress: Callable[[int, int], None] | None = None,
-            on_wait: Callable[[str], None] | None = None, lock_wait: float = 30.0) -> Report:
-    """Reindex the whole corpus into a new index that replaces the old one when complete."""
+            on_wait: Callable[[str], None] | None = None, lock_wait: float = 30.0,
+            cache_dir: Path | None = None) -> Report:
+    """Reindex the whole corpus into a new index that replaces the old one when complete.
+
+    With `cache_dir`, unchanged files are not extracted again (see indexer.cache).
+    """
     started = time.perf_counter()
     report = Report()
     items: list[CorpusFile] = []
@@ -219,11 +254,24 @@ def rebuild(archive: Archive, corpus: Path, workers: int | None = None,
     lock.acquire(wait=lock_wait, on_wait=on_wait)
     try:
         seen: dict[str, str] = {}
+        cache = ExtractionCache(Path(cache_dir) / CACHE_FILE) if cache_dir else None
+        extract = functools.partial(extract_corpus_file,
+                                    cache_path=str(cache.path) if cache else None)
+        fresh: list = []
         with archive.rebuild() as sink:
-            for n, result in enumerate(_map(extract_corpus_file, items, workers), start=1):
+            for n, result in enumerate(_map(extract, items, workers), start=1):
                 _record(result, report, seen, sink)
+                if cache is not None and result.fresh is not None:
+                    fresh.append((result.sha256, result.fmt, result.fresh))
+                    if len(fresh) >= 200:
+                        cache.put_many(fresh)
+                        fresh = []
                 if progress:
                     progress(n, len(items))
+        if cache is not None:
+            cache.put_many(fresh)
+            cache.prune()
+            cache.close()
     finally:
         lock.release()
     report.seconds = time.perf_counter() - started
@@ -315,6 +363,7 @@ def _add_one(archive, corpus, entry, meta, report, seen, sink) -> None:
     if meta:
         write_sidecar(corpus, relpath, meta)
     report.failed.extend(result.problems)
+    report.skipped.extend(result.skipped)
     seen[sha] = relpath
     sink.delete_path(relpath)
     for article in result.articles:

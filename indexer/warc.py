@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from indexer.decode import decode_html
-from indexer.draft import Draft, ExtractionError, RecordError
+from indexer.draft import Draft, ExtractionError, NoArticleText, RecordError
 
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
 MAX_PAGE = 32 * 1024 * 1024  # bytes of one HTTP payload we are willing to parse
@@ -106,7 +106,7 @@ def page_from_payload(payload: bytes, content_type: str, target: str | None,
     try:
         draft = extract_html(decode_payload(payload, content_type), url=target)
     except ExtractionError as exc:
-        return RecordError(item, str(exc))
+        return RecordError(item, str(exc), skip=isinstance(exc, NoArticleText))
     except RecursionError:
         return RecordError(item, "markup nested too deeply to parse")
     except Exception as exc:  # an extractor bug must not lose the rest of the archive
