@@ -164,6 +164,21 @@ def parse_record(record: dict[str, Any], item: str) -> Draft:
         draft.published, draft.date_precision = published
         draft.date_source = "header"
     draft.age_banner = _banner(record)
+    language = record.get("language")
+    if isinstance(language, str) and re.fullmatch(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})?",
+                                                  language.strip()):
+        draft.language = language.strip().lower()
+    for name in ("topics", "places", "people", "orgs", "exchanges"):
+        values = record.get(name)
+        if isinstance(values, str):
+            values = [values]
+        if isinstance(values, list):
+            setattr(draft, name, [str(v).strip() for v in values
+                                  if isinstance(v, (str, int)) and str(v).strip()])
+    for name in ("dateline", "agency"):
+        value = record.get(name)
+        if isinstance(value, str) and value.strip():
+            setattr(draft, name, " ".join(value.split()))
     return draft
 
 

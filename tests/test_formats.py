@@ -267,7 +267,7 @@ def test_jsonl_own_export_fields_round_trip():
     assert (d.outlet, d.url) == ("The Guardian", "https://example.com/x")
     assert (d.published, d.date_precision) == (dt.date(2011, 5, 3), "day")
     assert d.age_banner == AgeBanner("This article is more than 10 years old", 10)
-    assert d.language is None
+    assert d.language == "en"  # an export carries the language it was indexed with
 
 
 def test_jsonl_aliases():
