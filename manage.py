@@ -192,18 +192,24 @@ def _parse_filters(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 @click.option("--filter", "filters", multiple=True, metavar="FIELD=VALUE",
               help="Facet filter, e.g. outlet=Reuters, year=1987, age=5-10 (repeatable).")
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option("--group/--no-group", default=True, show_default=True,
+              help="Show versions of the same story (near duplicates) as one hit.")
 @click.pass_obj
 @handles_errors
 def search(obj: Context, query: str, as_json: bool, limit: int, page: int,
-           filters: tuple[str, ...], sort: str) -> None:
+           filters: tuple[str, ...], sort: str, group: bool = True) -> None:
     """Search the archive (same query syntax as the web page)."""
     request = SearchRequest(query=query, filters=_parse_filters(filters), sort=sort,
-                            page=page, page_size=limit)
+                            page=page, page_size=limit, group=group)
     result = obj.archive.search(request)
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
         return
-    click.echo(f"{result.total} articles ({result.seconds * 1000:.0f} ms)")
+    stories = f" in {result.stories} stories" if result.stories is not None else ""
+    click.echo(f"{result.total} articles{stories} ({result.seconds * 1000:.0f} ms)")
+    if result.suggestion:
+        click.echo(f"Did you mean: {result.suggestion.query} "
+                   f"({result.suggestion.total} articles)?")
     import re
     from html import unescape
 
@@ -211,6 +217,8 @@ def search(obj: Context, query: str, as_json: bool, limit: int, page: int,
         a = hit.article
         date = a.published.isoformat() if a.published else "date unknown"
         click.echo(f"\n{hit.rank}. {a.title}\n   {a.outlet or 'outlet unknown'} · {date} · {a.id}")
+        if hit.versions:
+            click.echo(f"   ({hit.versions} other version{'s' if hit.versions > 1 else ''})")
         for snippet in hit.snippets[:1]:
             text = unescape(re.sub(r"</?mark[^>]*>", "**", snippet))
             click.echo("   " + " ".join(text.split()))
@@ -263,6 +271,35 @@ def stats(obj: Context, as_json: bool) -> None:
     click.echo(f"outlets: {s.outlets}")
     click.echo("formats: " + ", ".join(f"{k} {v}" for k, v in s.formats.items()))
     click.echo(f"index: {obj.config.index_dir} ({s.size_bytes / 2**20:.1f} MB, {s.generation})")
+
+
+@cli.command()
+@click.argument("query", required=False, default="")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True)
+@click.option("--filter", "filters", multiple=True, metavar="FIELD=VALUE",
+              help="Facet filter, as for `search` (repeatable).")
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-",
+              help="File to write (default: standard output).")
+@click.pass_obj
+@handles_errors
+def export(obj: Context, query: str, fmt: str, filters: tuple[str, ...], sort: str,
+           output) -> None:
+    """Write every article a search matches as CSV or JSON (not just one page)."""
+    from archive.export import csv_chunks, json_chunks
+
+    request = SearchRequest(query=query, filters=_parse_filters(filters), sort=sort)
+    stream = obj.archive.export(request)
+    if fmt == "csv":
+        chunks = csv_chunks(stream.rows)
+    else:
+        head = {"query": query, "total": stream.total, "stories": stream.stories,
+                "notes": list(stream.notes)}
+        chunks = json_chunks(head, stream.rows)
+    for chunk in chunks:
+        output.write(chunk)
+    click.echo(f"exported {stream.total} articles ({stream.stories} stories)", err=True)
 
 
 if __name__ == "__main__":

@@ -139,6 +139,8 @@ def make_parser(schema) -> qparser.QueryParser:
     parser = qparser.MultifieldParser(list(SEARCH_FIELDS), schema, fieldboosts=FIELD_BOOSTS,
                                       group=qparser.AndGroup)
     parser.add_plugin(qparser.PlusMinusPlugin())
+    # "word1 word2"~5 (proximity) is the phrase plugin's slop; word~1 / word~2 is fuzzy.
+    parser.add_plugin(qparser.FuzzyTermPlugin())
     aliases: dict[str, list[str]] = {}
     for alias, field in FIELD_ALIASES.items():
         if alias != field:

@@ -144,6 +144,8 @@ class Hit:
     rank: int
     score: float | None
     snippets: tuple[str, ...]  # HTML: text escaped, matched words in <mark>
+    story: str | None = None  # near-duplicate cluster key (the same story in several versions)
+    versions: int = 0  # other versions of the story that match too (when grouped)
 
     def as_dict(self, today: dt.date | None = None) -> dict[str, Any]:
         a = self.article
@@ -162,6 +164,8 @@ class Hit:
             "score": self.score,
             "snippet": " … ".join(self.snippets),
             "snippets": list(self.snippets),
+            "story": self.story,
+            "other_versions": self.versions,
         }
 
 
@@ -181,6 +185,7 @@ class SearchRequest:
     sort: str = "relevance"
     page: int = 1
     page_size: int = 10
+    group: bool = True  # near-duplicate versions of a story shown as one hit
 
     def filter_values(self, name: str) -> list[str]:
         return [v for k, v in self.filters if k == name]
@@ -194,11 +199,17 @@ class SearchPage:
     facets: tuple[Facet, ...]
     seconds: float = 0.0
     notes: tuple[str, ...] = ()  # messages for the reader (e.g. about the query)
+    stories: int | None = None  # distinct stories among `total` articles (when grouped)
+    explanation: tuple["QueryClause", ...] = ()
+    histogram: "Histogram | None" = None
+    suggestion: "Suggestion | None" = None
+    partial: bool = False  # the query hit its time or expansion budget
 
     @property
     def pages(self) -> int:
         size = self.request.page_size
-        return max(1, (self.total + size - 1) // size)
+        shown = self.stories if self.stories is not None else self.total
+        return max(1, (shown + size - 1) // size)
 
     def as_dict(self, today: dt.date | None = None) -> dict[str, Any]:
         r = self.request
@@ -212,6 +223,12 @@ class SearchPage:
             "total": self.total,
             "seconds": round(self.seconds, 4),
             "notes": list(self.notes),
+            "group": r.group,
+            "stories": self.stories,
+            "partial": self.partial,
+            "explanation": [c.as_dict() for c in self.explanation],
+            "suggestion": self.suggestion.as_dict() if self.suggestion else None,
+            "histogram": self.histogram.as_dict() if self.histogram else None,
             "hits": [h.as_dict(today) for h in self.hits],
             "facets": [f.as_dict() for f in self.facets],
         }
@@ -239,3 +256,126 @@ class IndexStats:
             "newest": self.newest.isoformat() if self.newest else None,
             "formats": dict(self.formats),
         }
+
+
+# -- reporter tools: query explanation, spelling, time histogram, story versions ----------
+
+
+@dataclass(frozen=True)
+class QueryClause:
+    """One part of a query as the archive understood it (for the query explainer)."""
+
+    role: str  # "required", "excluded", "optional" (one of an OR group), "filter"
+    kind: str  # "word", "phrase", "near", "prefix", "wildcard", "fuzzy", "range", "date", "any-of"
+    text: str  # the words as searched (stemmed words are shown as stems)
+    fields: tuple[str, ...] = ()  # index fields searched ("title", "body", "author"...)
+    detail: str | None = None  # e.g. "within 5 words", "up to 1 letter different"
+    children: tuple["QueryClause", ...] = ()  # the alternatives of an "any-of" clause
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"role": self.role, "kind": self.kind, "text": self.text,
+                "fields": list(self.fields), "detail": self.detail,
+                "children": [c.as_dict() for c in self.children]}
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A spelling suggestion ("Did you mean") built from the archive's own words."""
+
+    query: str
+    total: int  # articles the suggested query finds
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"query": self.query, "total": self.total}
+
+
+@dataclass(frozen=True)
+class HistogramBar:
+    """Matching articles in one period; `value` is the `date` filter selecting it."""
+
+    label: str
+    start: dt.date
+    end: dt.date
+    count: int
+    value: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "start": self.start.isoformat(),
+                "end": self.end.isoformat(), "count": self.count, "value": self.value}
+
+
+@dataclass(frozen=True)
+class DatePreset:
+    """A ready-made date range ("last 5 years") with the number of matches it keeps."""
+
+    label: str
+    value: str  # the `date` filter value
+    count: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "value": self.value, "count": self.count}
+
+
+@dataclass(frozen=True)
+class Histogram:
+    """Matching articles per period (year, month or day), plus the undated ones."""
+
+    unit: str  # "year", "month" or "day"
+    bars: tuple[HistogramBar, ...]
+    undated: int  # matching articles without a date (filter: date=unknown)
+    presets: tuple[DatePreset, ...] = ()
+
+    @property
+    def peak(self) -> int:
+        return max((b.count for b in self.bars), default=0)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"unit": self.unit, "undated": self.undated,
+                "bars": [b.as_dict() for b in self.bars],
+                "presets": [p.as_dict() for p in self.presets]}
+
+
+@dataclass(frozen=True)
+class Version:
+    """One version of a story (an exact or near duplicate of another article)."""
+
+    id: str
+    title: str
+    outlet: str | None
+    published: dt.date | None
+    identical: bool  # same normalised text as the article it is compared with
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "outlet": self.outlet,
+                "published": self.published.isoformat() if self.published else None,
+                "identical": self.identical}
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    """One article of an exported result set (every match, in the order of the search)."""
+
+    rank: int
+    article: Article
+    story: str | None  # near-duplicate cluster key
+    versions: int  # other matching versions of the same story
+
+    def as_dict(self) -> dict[str, Any]:
+        a = self.article
+        return {"rank": self.rank, "id": a.id, "title": a.title, "outlet": a.outlet,
+                "published": a.published.isoformat() if a.published else None,
+                "date_precision": a.date_precision, "authors": list(a.authors),
+                "url": a.url, "language": a.language, "format": a.format, "path": a.path,
+                "word_count": a.word_count, "topics": list(a.topics), "places": list(a.places),
+                "story": self.story, "other_versions": self.versions}
+
+
+@dataclass(frozen=True)
+class ResultStream:
+    """A whole result set for export: counts now, articles read one by one as `rows` is iterated."""
+
+    request: SearchRequest
+    total: int
+    stories: int
+    notes: tuple[str, ...]
+    rows: Any  # Iterator[ExportRow]; consumed once

@@ -20,6 +20,10 @@ from archive.records import (Article, Facet, FacetValue, Hit, IndexStats, Search
 from archive.snippets import MarkFormatter, fragmenter, lead, mark_text
 from archive.store import ArchiveLock, IndexStore, SearcherPool, whoosh_writer
 from archive.whoosh_schema import FACET_FIELDS, FILTER_FIELDS, from_stored, to_document
+from archive import reporter, stories
+from archive.budget import Budget, timed_search
+from archive import export
+from archive.records import ResultStream, Version
 
 MAX_PAGE = 1000
 MAX_PAGE_SIZE = 100
@@ -37,9 +41,11 @@ class ArticleSink:
         self._writer = writer
         self._rebuild = rebuild
         self.added = 0
+        self._stories = stories.writer_clusterer(writer, rebuild)
 
     def add(self, article: Article) -> None:
         doc = to_document(article)
+        doc.update(stories.story_fields(self._stories, article))
         if self._rebuild:
             self._writer.add_document(**doc)
         else:
@@ -153,7 +159,8 @@ class WhooshArchive:
         return mark_text(article.body, terms, analyzer)
 
     def search(self, request: SearchRequest, today: dt.date | None = None,
-               with_facets: bool = True) -> SearchPage:
+               with_facets: bool = True, facet_limit: int | None = fc.FACET_LIMIT,
+               _stream: bool = False) -> SearchPage:
         """Run a search: matching set, filters, facet counts, one page of hits with snippets."""
         started = time.perf_counter()
         today = today or today_default()
@@ -161,6 +168,9 @@ class WhooshArchive:
         searcher = self._searcher()
         parsed = parse_query(request.query, searcher.schema)
         reader = searcher.reader()
+        budget = Budget()
+        parsed = reporter.within_budget(parsed, reader, budget)
+        understood = parsed  # what the explainer shows (ranking may rewrite `parsed`)
         cols = self.columns.columns(searcher, ["date", "banner_years"])
         dates, banners = cols["date"], cols["banner_years"]
 
@@ -178,6 +188,8 @@ class WhooshArchive:
         final = matched
         for docs in filter_sets.values():
             final = final & docs
+        if _stream:  # export(): the same matches, every one of them
+            return self._stream(request, parsed, searcher, final, dates, budget)
 
         facet_list: list[Facet] = []
         if with_facets:
@@ -188,15 +200,18 @@ class WhooshArchive:
                         base = base & docs
                 facet = self._facet(name, base, request, searcher, dates, banners, today)
                 if facet is not None:
-                    facet_list.append(facet)
+                    facet_list.append(reporter.truncate_facet(facet, facet_limit))
 
-        hits = self._page(request, parsed, searcher, final)
+        hits = self._page(request, parsed, searcher, final, budget)
         notes = []
         if parsed.dates:
             notes.append("dates: " + ", ".join(r.label() for r in parsed.dates))
+        notes.extend(budget.notes)
+        extra = reporter.extras(self.columns, searcher, understood, request, matched, filter_sets,
+                                final, dates, today)
         return SearchPage(request=request, total=len(final), hits=tuple(hits),
                           facets=tuple(facet_list), seconds=time.perf_counter() - started,
-                          notes=tuple(notes))
+                          notes=tuple(notes), partial=budget.partial, **extra)
 
     # -- search helpers ----------------------------------------------------
     @staticmethod
@@ -284,13 +299,26 @@ class WhooshArchive:
                      total_values=len(values))
 
     def _page(self, request: SearchRequest, parsed: ParsedQuery, searcher,
-              final: set[int]) -> list[Hit]:
+              final: set[int], budget: Budget | None = None) -> list[Hit]:
         start = (request.page - 1) * request.page_size
         end = start + request.page_size
         if not final or start >= len(final):
             return []
+        budget = budget or Budget()
         q = parsed.query if parsed.query is not None else wq.Every()
-        kwargs = {"filter": final, "limit": end, "terms": parsed.query is not None}
+        with_terms = parsed.query is not None and not budget.heavy
+        kwargs = {"filter": final, "limit": end, "terms": with_terms}
+        groups = None
+        if request.group:  # one hit per story: its earliest matching version
+            story_col = reporter.story_column(self.columns, searcher)
+            groups = stories.group_by_story(story_col, final)
+            shown = stories.page_of_stories(
+                searcher, parsed.query, final, groups, story_col, self.columns.columns(
+                    searcher, ["date"])["date"], request.sort, start, end,
+                lambda q_, **kw: timed_search(searcher, q_, budget, **kw))
+            if not shown:
+                return []
+            kwargs.update(filter=set(shown), limit=None)
         if request.sort == "newest":
             kwargs.update(sortedby="date", reverse=True)
         elif request.sort == "oldest":
@@ -298,13 +326,14 @@ class WhooshArchive:
         elif parsed.query is None:
             kwargs.update(sortedby="date", reverse=True)
         try:
-            results = searcher.search(q, **kwargs)
+            results = timed_search(searcher, q, budget, **kwargs)
         except Exception as exc:
             raise BadQuery(f"q: the query cannot be run ({exc})") from None
         results.fragmenter = fragmenter()
         results.formatter = MarkFormatter()
         hits = []
-        for rank, hit in enumerate(results[start:end], start=start + 1):
+        listed = results[start:end] if groups is None else stories.in_order(results, shown)
+        for rank, hit in enumerate(listed, start=start + 1):
             stored = hit.fields()
             try:
                 article = from_stored(stored)
@@ -312,15 +341,40 @@ class WhooshArchive:
                 raise IndexCorrupt(f"stored fields of document {hit.docnum} are damaged: {exc}"
                                    ) from None
             snippets: tuple[str, ...] = ()
-            if parsed.query is not None and hit.matched_terms():
+            if with_terms and hit.matched_terms():
                 # MarkFormatter.format returns the fragments as a list.
                 snippets = tuple(s for s in hit.highlights("body", top=3) or () if s)
             if not snippets:
                 snippets = (lead(article.body),)
             score = round(hit.score, 4) if hit.score is not None and request.sort == "relevance" \
                 and parsed.query is not None else None
-            hits.append(Hit(article, rank, score, snippets))
+            story, versions = None, 0
+            if groups is not None:
+                story = stories.story_of(story_col, hit.docnum)
+                versions = len(groups.get(story, ())) - 1
+            hits.append(Hit(article, rank, score, snippets, story, max(0, versions)))
         return hits
+
+    def export(self, request: SearchRequest, today: dt.date | None = None) -> ResultStream:
+        """Every article the search matches, in its order, read one at a time."""
+        return self.search(request, today, with_facets=False, _stream=True)
+
+    def _stream(self, request, parsed, searcher, final, dates, budget) -> ResultStream:
+        story_col = reporter.story_column(self.columns, searcher)
+        groups = stories.group_by_story(story_col, final)
+        docnums = export.order(searcher, parsed.query, final, request.sort, dates, budget)
+        return ResultStream(request, len(final), len(groups), tuple(budget.notes),
+                            export.rows(searcher, docnums, from_stored, story_col, groups))
+
+    # -- article tools -------------------------------------------------------
+    def versions(self, article: Article) -> list[Version]:
+        """The other versions of an article's story (exact and near duplicates), earliest first."""
+        return stories.versions(self._searcher(), article, from_stored)
+
+    def more_like_this(self, article: Article, top: int = stories.MORE_LIKE_THIS
+                       ) -> list[Version]:
+        """Articles on the same subjects (key terms of the body), other versions left out."""
+        return stories.more_like_this(self._searcher(), article, from_stored, top)
 
 
 def year_counts(counter: Counter) -> list[tuple[str, int]]:

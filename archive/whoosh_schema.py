@@ -11,7 +11,7 @@ from whoosh.support.charset import accent_map
 from archive.records import TAG_FIELDS, Article
 
 # Bump when the schema or analyzers change: an index of another version is rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: story (near-duplicate cluster key) and story_bands
 
 # Facets counted from per-document columns: name -> (column field, title shown).
 FACET_FIELDS: dict[str, tuple[str, str]] = {
@@ -66,6 +66,9 @@ def build_schema() -> fields.Schema:
         date_asc=fields.NUMERIC(int, bits=32, sortable=True, signed=False),
         banner_years=fields.NUMERIC(int, bits=16, sortable=True, signed=False),
         data=fields.STORED(),
+        # Near-duplicate cluster key (archive.dedup), set by the writer; a column for grouping.
+        story=fields.ID(sortable=True),
+        story_bands=fields.KEYWORD(scorable=False),  # MinHash band keys, to find candidates
     )
     for name, (column, _title) in FACET_FIELDS.items():
         schema.add(column, fields.COLUMN(columns.VarBytesColumn()))

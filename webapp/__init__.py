@@ -27,9 +27,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     # when the index changes, so `add` and `reindex` are seen without a restart.
     app.extensions["morgue"] = {"archive": open_archive(config), "config": config}
 
-    from webapp import errors, views
+    from webapp import errors, tools, views
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(tools.bp)
     errors.register(app)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

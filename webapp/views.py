@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from archive import (FILTER_NAMES, SORTS, ArticleNotFound, BadQuery, SearchPage,
                      SearchRequest)
+from archive.marks import link_marks
 
 bp = Blueprint("search", __name__)
 
@@ -50,7 +51,8 @@ def search_request() -> SearchRequest:
         raise BadQuery(f"sort: {sort!r} is not one of {', '.join(SORTS)}")
     return SearchRequest(query=request.args.get("q", "").strip(), filters=filters, sort=sort,
                          page=_int_arg("page", 1, 1, 1000),
-                         page_size=_int_arg("size", 10, 1, MAX_PAGE_SIZE))
+                         page_size=_int_arg("size", 10, 1, MAX_PAGE_SIZE),
+                         group=request.args.get("group", "on") != "off")
 
 
 def search_url(req: SearchRequest, **changes) -> str:
@@ -72,6 +74,8 @@ def search_url(req: SearchRequest, **changes) -> str:
         params.append(("page", page))
     if req.page_size != 10:
         params.append(("size", req.page_size))
+    if not changes.get("group", req.group):
+        params.append(("group", "off"))
     return url_for("search.index") + ("?" + urlencode(params) if params else "")
 
 
@@ -118,15 +122,20 @@ def article(article_id: str):
     art = _article(article_id)
     q = request.args.get("q", "")[:1000]
     paragraphs, marks = _archive().marked_text(art, q)
+    from webapp.tools import article_tools
+
     return render_template("article.html", article=art, q=q, marks=marks,
-                           paragraphs=[Markup(p) for p in paragraphs],
+                           paragraphs=[Markup(p) for p in link_marks(paragraphs, marks)],
                            warning=art.age_warning(_today()),
-                           back=request.args.get("back", ""))
+                           back=request.args.get("back", ""), **article_tools(art))
 
 
 @bp.route("/article/<article_id>.json")
 def article_json(article_id: str):
-    return jsonify(_article(article_id).as_dict(_today()))
+    from webapp.tools import article_tools, article_tools_dict
+
+    art = _article(article_id)
+    return jsonify(art.as_dict(_today()) | article_tools_dict(article_tools(art)))
 
 
 def _corpus_file(rel: str) -> Path:

@@ -1,0 +1,80 @@
+"""The reporter's tools around one search: explanation, spelling, time histogram, stories.
+
+`WhooshArchive.search()` calls these with what it has already computed (the
+parsed query, the matched set, the filter sets, the final set) so each tool
+costs one pass over document numbers and the cached columns.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from archive.budget import Budget, cap_expansions
+from archive.explain import explain
+from archive.histogram import build_histogram
+from archive.query import ParsedQuery, parse_query
+from archive.records import Facet, SearchRequest
+from archive.spelling import suggest
+from archive.stories import group_by_story
+
+DATE_FILTERS = ("date", "year", "age")
+
+
+def within_budget(parsed: ParsedQuery, reader, budget: Budget) -> ParsedQuery:
+    """The parsed query with expanding clauses capped (see `archive.budget`)."""
+    if parsed.query is None:
+        return parsed
+    return dataclasses.replace(parsed, query=cap_expansions(parsed.query, reader, budget))
+
+
+def truncate_facet(facet: Facet, limit: int | None) -> Facet:
+    """The top `limit` values of a facet, plus any selected value; `total_values` keeps the rest."""
+    if limit is None or len(facet.values) <= limit:
+        return facet
+    top = list(facet.values[:limit])
+    top += [v for v in facet.values[limit:] if v.selected]
+    return dataclasses.replace(facet, values=tuple(top), total_values=len(facet.values))
+
+
+def story_column(columns, searcher) -> list:
+    return columns.columns(searcher, ["story"])["story"]
+
+
+def extras(columns, searcher, parsed: ParsedQuery, request: SearchRequest, matched: set[int],
+           filter_sets: dict[str, set[int]], final: set[int], dates: list[int],
+           today: dt.date) -> dict[str, Any]:
+    """SearchPage fields: explanation, histogram, stories count and a spelling suggestion."""
+    preset_base = matched
+    for name, docs in filter_sets.items():
+        if name not in DATE_FILTERS:
+            preset_base = preset_base & docs
+    out: dict[str, Any] = {
+        "explanation": explain(parsed, request, searcher.schema),
+        "histogram": build_histogram(dates, final, preset_base, today),
+    }
+    if request.group:
+        out["stories"] = len(group_by_story(story_column(columns, searcher), final))
+
+    def count(text: str) -> int:
+        other = parse_query(text, searcher.schema)
+        if other.query is None:
+            return 0
+        docs = set(searcher.docs_for_query(other.query))
+        for rng in other.dates:
+            lo, hi = rng.bounds()
+            docs = {d for d in docs if lo <= dates[d] <= hi}
+        for chosen in filter_sets.values():
+            docs &= chosen
+        return len(docs)
+
+    if parsed.query is not None:
+        try:
+            out["suggestion"] = suggest(searcher, request.query, len(final), count)
+        except Exception:  # a suggestion is a courtesy; it never fails a search
+            out["suggestion"] = None
+    return out
+
+
+__all__ = ["within_budget", "truncate_facet", "extras", "story_column"]

@@ -1,0 +1,86 @@
+""""Did you mean": spelling suggestions from the archive's own vocabulary.
+
+Words of the query that (almost) never occur in the title or body are replaced
+by the most frequent index term within two edits. Index terms are stems, so the
+suggestion uses the word as it is written in an article containing the term.
+"""
+
+from __future__ import annotations
+
+import re
+
+from whoosh import query as wq
+
+from archive.records import Suggestion
+
+FEW_RESULTS = 3  # suggest only when a query finds fewer articles than this
+RARE = 2  # a query word found in at most this many articles may be a misspelling
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _frequency(reader, text: str) -> int:
+    return reader.doc_frequency("body", text) + reader.doc_frequency("title", text)
+
+
+def _best_correction(reader, text: str) -> str | None:
+    seen = _frequency(reader, text)
+    best, best_n = None, max(seen, RARE)
+    for maxdist in (1, 2):
+        for candidate in reader.terms_within("body", text, maxdist, prefix=1):
+            if candidate == text or not candidate.isalpha():
+                continue
+            n = _frequency(reader, candidate)
+            if n > best_n:
+                best, best_n = candidate, n
+        if best:
+            return best
+    return None
+
+
+def _written_form(searcher, analyzer, term: str) -> str:
+    """The word as written in an article for an index term (a stem), lower-cased."""
+    for docnum in searcher.docs_for_query(wq.Term("body", term)):
+        body = searcher.stored_fields(docnum).get("body", "")
+        for token in analyzer(body, chars=True, mode="index"):
+            if token.text == term:
+                return body[token.startchar:token.endchar].lower()
+        break
+    return term
+
+
+def suggest(searcher, query_text: str, total: int, count) -> Suggestion | None:
+    """A corrected query when `query_text` finds little; `count(text)` counts its matches."""
+    if total >= FEW_RESULTS or not query_text.strip():
+        return None
+    reader = searcher.reader()
+    analyzer = searcher.schema["body"].analyzer
+    pieces: list[str] = []
+    changed = False
+    pos = 0
+    for m in _WORD.finditer(query_text):
+        word = m.group(0)
+        before = query_text[max(0, m.start() - 1):m.start()]
+        after = query_text[m.end():m.end() + 1]
+        if before == ":" or after in (":", "*", "?", "~") or word.isupper() and word in (
+                "AND", "OR", "NOT"):
+            continue  # field names, values after a colon, wildcards, fuzzy words, operators
+        tokens = [t.text for t in analyzer(word, mode="query")]
+        if len(tokens) != 1 or _frequency(reader, tokens[0]) > RARE:
+            continue
+        fixed = _best_correction(reader, tokens[0])
+        if fixed is None:
+            continue
+        pieces.append(query_text[pos:m.start()])
+        pieces.append(_written_form(searcher, analyzer, fixed))
+        pos = m.end()
+        changed = True
+    if not changed:
+        return None
+    corrected = "".join(pieces) + query_text[pos:]
+    found = count(corrected)
+    if found <= total:
+        return None
+    return Suggestion(corrected, found)
+
+
+__all__ = ["suggest", "FEW_RESULTS"]

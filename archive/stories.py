@@ -1,0 +1,154 @@
+"""Stories in the Whoosh index: cluster keys written with each article, versions read back.
+
+`archive.dedup` decides which articles are versions of one story; this module
+connects it to the index: the writer's lookup of earlier commits, the fields
+added to each document, the grouping of a matched set by story, the list of
+versions shown on an article page, and "more like this".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Iterable
+
+from whoosh import query as wq
+
+from archive.dedup import Clusterer, story_text
+from archive.records import Article, Version
+
+MORE_LIKE_THIS = 5
+
+
+def writer_clusterer(writer, rebuild: bool) -> Clusterer:
+    """A clusterer for one write transaction; an update also looks at earlier commits."""
+    if rebuild:
+        return Clusterer()
+
+    def lookup(keys: list[str]) -> Iterable[tuple[str, str, str]]:
+        searcher = writer.searcher()  # cached by the writer and closed at its commit
+        q = wq.Or([wq.Term("story_bands", k) for k in keys])
+        for docnum in list(searcher.docs_for_query(q))[:50]:
+            stored = searcher.stored_fields(docnum)
+            key = searcher.reader().column_reader("story")[docnum]
+            yield _text(key), stored.get("title", ""), stored.get("body", "")
+
+    return Clusterer(lookup)
+
+
+def _text(value) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value or "")
+
+
+def story_fields(clusterer: Clusterer, article: Article) -> dict[str, str]:
+    """The story key and band keys to store with an article's document."""
+    key, bands = clusterer.assign(article.id, article.title, article.body)
+    return {"story": key, "story_bands": " ".join(bands)}
+
+
+def story_of(stories: list, docnum: int) -> str:
+    """The story key of a document (its own number for documents written without one)."""
+    return _text(stories[docnum]) or f"doc{docnum}"
+
+
+def group_by_story(stories: list, docs: Iterable[int]) -> dict[str, list[int]]:
+    """Matched documents per story key."""
+    groups: dict[str, list[int]] = defaultdict(list)
+    for d in docs:
+        groups[story_of(stories, d)].append(d)
+    return groups
+
+
+def earliest_first(members: list[int], dates: list[int]) -> list[int]:
+    """Versions ordered by date, undated ones last, then by document number."""
+    return sorted(members, key=lambda d: (dates[d] or dt.date.max.toordinal(), d))
+
+
+def page_of_stories(searcher, query, final: set[int], groups: dict[str, list[int]],
+                    story_col: list, dates: list[int], sort: str, start: int, end: int,
+                    search) -> list[int]:
+    """Document numbers shown on one page of stories: each story's earliest matching version.
+
+    Stories are ranked by their best-scoring version (relevance) or by the date of their
+    earliest version (newest/oldest; also relevance without a query, like ungrouped pages).
+    `search(q, **kwargs)` runs a (time-limited) Whoosh search.
+    """
+    first = {key: earliest_first(members, dates)[0] for key, members in groups.items()}
+    if sort == "relevance" and query is not None:
+        order: list[str] = []
+        seen: set[str] = set()
+        limit = end * 2 + 20
+        while True:
+            results = search(query, filter=final, limit=limit)
+            for docnum, _score in results.items():
+                key = story_of(story_col, docnum)
+                if key not in seen:
+                    seen.add(key)
+                    order.append(key)
+            if len(order) >= end or limit >= len(final) or results.scored_length() < limit:
+                break
+            order, seen, limit = [], set(), limit * 4
+        return [first[k] for k in order[start:end]]
+    unknown = dt.date.max.toordinal()
+    if sort == "oldest":
+        keys = sorted(first, key=lambda k: (dates[first[k]] or unknown, first[k]))
+    else:  # newest first, undated stories last
+        keys = sorted(first, key=lambda k: (-dates[first[k]], first[k]))
+    return [first[k] for k in keys[start:end]]
+
+
+def in_order(results, docnums: list[int]) -> list:
+    """The hits of `results` in the order of `docnums`."""
+    by_doc = {hit.docnum: hit for hit in results}
+    return [by_doc[d] for d in docnums if d in by_doc]
+
+
+def story_key(searcher, article_id: str) -> str | None:
+    docnum = searcher.document_number(id=article_id)
+    if docnum is None:
+        return None
+    return _text(searcher.reader().column_reader("story")[docnum]) or None
+
+
+def versions(searcher, article: Article, from_stored) -> list[Version]:
+    """Every other version of an article's story in the archive, earliest first."""
+    key = story_key(searcher, article.id)
+    if key is None:
+        return []
+    dates = searcher.reader().column_reader("date")
+    docs = [d for d in searcher.docs_for_query(wq.Term("story", key))]
+    mine = story_text(article.title, article.body)
+    out = []
+    for d in earliest_first(docs, dates):
+        other = from_stored(searcher.stored_fields(d))
+        if other.id == article.id:
+            continue
+        out.append(Version(other.id, other.title, other.outlet, other.published,
+                           identical=story_text(other.title, other.body) == mine))
+    return out
+
+
+def more_like_this(searcher, article: Article, from_stored, top: int = MORE_LIKE_THIS
+                   ) -> list[Version]:
+    """Articles about the same things (key terms of the body), other versions left out."""
+    docnum = searcher.document_number(id=article.id)
+    if docnum is None or not article.body.strip():
+        return []
+    key = story_key(searcher, article.id)
+    terms = searcher.key_terms_from_text("body", article.body, numterms=12, normalize=True)
+    if not terms:
+        return []
+    q = wq.Or([wq.Term("body", word, boost=weight) for word, weight in terms])
+    mask = wq.Or([wq.Term("id", article.id)] + ([wq.Term("story", key)] if key else []))
+    results = searcher.search(q, limit=top, mask=mask)
+    out = []
+    for hit in results:
+        other = from_stored(hit.fields())
+        out.append(Version(other.id, other.title, other.outlet, other.published,
+                           identical=False))
+    return out
+
+
+__all__ = ["writer_clusterer", "story_fields", "group_by_story", "earliest_first", "versions",
+           "page_of_stories", "in_order",
+           "more_like_this", "story_key", "MORE_LIKE_THIS"]

@@ -1,0 +1,210 @@
+"""Reporter tools in the web app: full facet lists, exports, the Atom feed, article extras.
+
+Every page here has a JSON twin (or is itself data) and calls the same core
+function as the search page; nothing here knows about Whoosh.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import xml.etree.ElementTree as ET
+from html import unescape
+
+from flask import (Blueprint, Response, current_app, jsonify, render_template, request,
+                   stream_with_context, url_for)
+
+from archive import ArticleNotFound, SearchRequest
+from archive.export import citation, csv_chunks, json_chunks
+from archive.records import Article, Facet
+
+bp = Blueprint("tools", __name__)
+
+FEED_SIZE = 50
+ATOM = "http://www.w3.org/2005/Atom"
+
+
+def _archive():
+    return current_app.extensions["morgue"]["archive"]
+
+
+def _today() -> dt.date:
+    return current_app.config.get("TODAY") or dt.date.today()
+
+
+def _search_request() -> SearchRequest:
+    from webapp.views import search_request
+
+    return search_request()
+
+
+def search_params(req: SearchRequest, **changes) -> str:
+    """The query string of a search (the search page's own URL rules), without the page."""
+    from webapp.views import search_url
+
+    url = search_url(req, page=1, **changes)
+    return url.split("?", 1)[1] if "?" in url else ""
+
+
+@bp.app_template_global()
+def tool_url(endpoint: str, req: SearchRequest, **values) -> str:
+    """The URL of a tool (export, feed, facet list) for the current search."""
+    params = search_params(req)
+    return url_for(endpoint, **values) + ("?" + params if params else "")
+
+
+@bp.app_template_global()
+def filter_url(req: SearchRequest, name: str, value: str | None) -> str:
+    """The search with every value of filter `name` replaced by `value` (None removes it)."""
+    from webapp.views import search_url
+
+    filters = tuple(f for f in req.filters if f[0] != name)
+    if value is not None:
+        filters += ((name, value),)
+    return search_url(SearchRequest(req.query, filters, req.sort, 1, req.page_size, req.group))
+
+
+@bp.app_template_global()
+def query_url(req: SearchRequest, query: str) -> str:
+    """The search with another query text (filters kept), e.g. a spelling suggestion."""
+    from webapp.views import search_url
+
+    return search_url(SearchRequest(query, req.filters, req.sort, 1, req.page_size, req.group))
+
+
+@bp.app_template_global()
+def group_url(req: SearchRequest, on: bool) -> str:
+    from webapp.views import search_url
+
+    return search_url(req, group=on, page=1)
+
+
+# -- the full list of one facet ---------------------------------------------
+
+
+def _facet(name: str) -> tuple[SearchRequest, Facet | None]:
+    req = _search_request()
+    page = _archive().search(SearchRequest(req.query, req.filters, req.sort, 1, 1, req.group),
+                             today=current_app.config.get("TODAY"), facet_limit=None)
+    return req, next((f for f in page.facets if f.name == name), None)
+
+
+@bp.route("/facet/<name>")
+def facet(name: str):
+    req, found = _facet(name)
+    if found is None:
+        raise ArticleNotFound(f"no facet {name!r} for this search")
+    from webapp.views import search_url
+
+    return render_template("facet.html", req=req, facet=found, search_url=search_url)
+
+
+@bp.route("/facet/<name>.json")
+def facet_json(name: str):
+    req, found = _facet(name)
+    if found is None:
+        raise ArticleNotFound(f"no facet {name!r} for this search")
+    return jsonify(found.as_dict())
+
+
+# -- exports and the feed -----------------------------------------------------
+
+
+def _download(chunks, mimetype: str, filename: str) -> Response:
+    resp = Response(stream_with_context(chunks), mimetype=mimetype)
+    resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return resp
+
+
+@bp.route("/export.csv")
+def export_csv():
+    stream = _archive().export(_search_request(), today=current_app.config.get("TODAY"))
+    return _download(csv_chunks(stream.rows), "text/csv; charset=utf-8", "morgue-export.csv")
+
+
+@bp.route("/export.json")
+def export_json():
+    req = _search_request()
+    stream = _archive().export(req, today=current_app.config.get("TODAY"))
+    head = {"query": req.query, "filters": [{"name": k, "value": v} for k, v in req.filters],
+            "sort": req.sort, "total": stream.total, "stories": stream.stories,
+            "notes": list(stream.notes)}
+    return _download(json_chunks(head, stream.rows), "application/json", "morgue-export.json")
+
+
+def _plain(snippet_html: str) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", "", snippet_html)).split())
+
+
+def _stamp(day: dt.date) -> str:
+    return f"{day.isoformat()}T00:00:00Z"
+
+
+@bp.route("/feed.atom")
+def feed():
+    """An Atom 1.0 feed of any search, newest first."""
+    req = _search_request()
+    newest = SearchRequest(req.query, req.filters, "newest", 1, FEED_SIZE, req.group)
+    page = _archive().search(newest, today=current_app.config.get("TODAY"), with_facets=False)
+    today = _today()
+    ET.register_namespace("", ATOM)
+    root = ET.Element(f"{{{ATOM}}}feed")
+    self_url = url_for("tools.feed", _external=True) + (
+        "?" + search_params(req) if search_params(req) else "")
+    page_url = url_for("search.index", _external=True) + (
+        "?" + search_params(req) if search_params(req) else "")
+    ET.SubElement(root, f"{{{ATOM}}}id").text = self_url
+    title = f"Morgue: {req.query}" if req.query else "Morgue: newest articles"
+    ET.SubElement(root, f"{{{ATOM}}}title").text = title
+    dated = [h.article.published for h in page.hits if h.article.published]
+    ET.SubElement(root, f"{{{ATOM}}}updated").text = _stamp(max(dated) if dated else today)
+    ET.SubElement(root, f"{{{ATOM}}}link", rel="self", href=self_url,
+                  type="application/atom+xml")
+    ET.SubElement(root, f"{{{ATOM}}}link", rel="alternate", href=page_url, type="text/html")
+    author = ET.SubElement(root, f"{{{ATOM}}}author")
+    ET.SubElement(author, f"{{{ATOM}}}name").text = "Morgue archive"
+    for hit in page.hits:
+        a = hit.article
+        entry = ET.SubElement(root, f"{{{ATOM}}}entry")
+        link = url_for("search.article", article_id=a.id, _external=True)
+        ET.SubElement(entry, f"{{{ATOM}}}id").text = link
+        ET.SubElement(entry, f"{{{ATOM}}}title").text = a.title or "Untitled"
+        ET.SubElement(entry, f"{{{ATOM}}}updated").text = _stamp(a.published or today)
+        if a.published:
+            ET.SubElement(entry, f"{{{ATOM}}}published").text = _stamp(a.published)
+        ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=link, type="text/html")
+        if a.authors or a.outlet:
+            who = ET.SubElement(entry, f"{{{ATOM}}}author")
+            ET.SubElement(who, f"{{{ATOM}}}name").text = ", ".join(a.authors) or a.outlet
+        summary = " … ".join(_plain(s) for s in hit.snippets)
+        if not a.published:
+            summary = "(date unknown) " + summary
+        ET.SubElement(entry, f"{{{ATOM}}}summary", type="text").text = summary
+    body = ET.tostring(root, encoding="unicode", xml_declaration=False)
+    return Response('<?xml version="1.0" encoding="utf-8"?>\n' + body,
+                    mimetype="application/atom+xml")
+
+
+# -- article page extras --------------------------------------------------------
+
+
+def article_tools(article: Article) -> dict:
+    """Versions of the story, more like this and a citation, for the article page and its JSON."""
+    archive = _archive()
+    from webapp.views import safe_url
+
+    page_url = url_for("search.article", article_id=article.id, _external=True)
+    return {
+        "versions": archive.versions(article),
+        "similar": archive.more_like_this(article),
+        "citation": citation(article, safe_url(article.url) or page_url, _today()),
+    }
+
+
+def article_tools_dict(tools: dict) -> dict:
+    return {"versions": [v.as_dict() for v in tools["versions"]],
+            "more_like_this": [v.as_dict() for v in tools["similar"]],
+            "citation": tools["citation"]}
+
+
+__all__ = ["bp", "article_tools", "article_tools_dict", "search_params"]
