@@ -302,5 +302,41 @@ def export(obj: Context, query: str, fmt: str, filters: tuple[str, ...], sort: s
     click.echo(f"exported {stream.total} articles ({stream.stories} stories)", err=True)
 
 
+@cli.command()
+@click.option("--repair", is_flag=True,
+              help="Reindex missing and stale files, remove orphans, then check again.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Extraction processes for files that are not indexed (default: cores).")
+@click.option("--wait", type=click.FloatRange(0, 3600), default=30.0, show_default=True,
+              help="With --repair: seconds to wait for another command that is writing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_obj
+@handles_errors
+def check(obj: Context, repair: bool, workers: int | None, wait: float, as_json: bool) -> None:
+    """Check that the index holds every corpus file as it is on disk, and nothing else.
+
+    Prints one line per difference (missing, stale, orphaned, unreadable; and the
+    notes unindexable, duplicate) and exits 1 when a problem remains.
+    """
+    from indexer import check as checking
+    from indexer.pipeline import default_workers
+
+    workers = workers or default_workers()
+    if repair:
+        result = checking.repair(obj.archive, obj.config.corpus_dir, workers=workers,
+                                 lock_wait=wait, on_wait=_wait_message)
+        for diff in result.before or []:
+            click.echo(f"repairing {diff}", err=True)
+    else:
+        result = checking.check(obj.archive, obj.config.corpus_dir, workers=workers)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+    else:
+        for diff in result.differences:
+            click.echo(str(diff))
+        click.echo(result.summary())
+    sys.exit(0 if result.ok else 1)
+
+
 if __name__ == "__main__":
     cli()

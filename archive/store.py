@@ -10,7 +10,10 @@ Layout of the index directory::
 A rebuild writes a new generation and points CURRENT at it only after its
 commit, so a crash or Ctrl-C mid-way leaves the old index serving. The lock is
 an advisory `flock`: the kernel releases it when its process dies, so a killed
-command never leaves a lock that stops the next one.
+command never leaves a lock that stops the next one (forked children close
+their copy of it). A generation left half-written by a killed rebuild is
+removed by the next writer; Whoosh's own write lock is an `flock` too, so a
+leftover lock file never blocks.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import logging
 import os
 import shutil
 import threading
@@ -37,6 +41,20 @@ LOCK_FILE = "archive.lock"
 GEN_PREFIX = "gen-"
 INDEX_NAME = "MAIN"
 WRITER_MB = 256
+PUBLISHED = "PUBLISHED"  # marks a generation that served (or serves); others are unfinished
+
+log = logging.getLogger("morgue.store")
+_held_locks: set[int] = set()  # lock fds of this process, closed in forked children
+
+
+def _close_held_locks_in_child() -> None:
+    for fd in list(_held_locks):
+        with contextlib.suppress(OSError):
+            os.close(fd)  # the parent's lock stays held: flock belongs to the open file
+    _held_locks.clear()
+
+
+os.register_at_fork(after_in_child=_close_held_locks_in_child)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -92,6 +110,7 @@ class ArchiveLock:
             os.ftruncate(fd, 0)
             os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self._fd = fd
+        _held_locks.add(fd)
 
     @staticmethod
     def _holder(fd: int) -> str:
@@ -103,6 +122,7 @@ class ArchiveLock:
 
     def release(self) -> None:
         if self._fd is not None:
+            _held_locks.discard(self._fd)
             with contextlib.suppress(OSError):
                 os.ftruncate(self._fd, 0)
             fcntl.flock(self._fd, fcntl.LOCK_UN)
@@ -169,6 +189,7 @@ class IndexStore:
     # -- writing -----------------------------------------------------------
     def new_generation(self):
         """Create an empty generation directory (not yet serving); returns (index, name)."""
+        self.remove_unfinished()
         stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
         name = f"{GEN_PREFIX}{stamp}-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
         path = self.index_dir / name
@@ -185,6 +206,11 @@ class IndexStore:
         """Point CURRENT at a committed generation (atomic rename), then drop old ones."""
         tmp = self.index_dir / f".{CURRENT}.{os.getpid()}.tmp"
         try:
+            previous = self.current_name()
+        except IndexCorrupt:
+            previous = None
+        try:
+            (self.index_dir / name / PUBLISHED).write_text("")
             _fsync_dir(self.index_dir / name)
             with open(tmp, "w") as fh:
                 fh.write(name + "\n")
@@ -196,17 +222,34 @@ class IndexStore:
             with contextlib.suppress(OSError):
                 tmp.unlink()
             raise _disk_error(exc, self.index_dir) from None
-        self.prune(keep=name)
+        self.prune(keep=name, previous=previous)
 
     def discard(self, name: str) -> None:
         shutil.rmtree(self.index_dir / name, ignore_errors=True)
 
-    def prune(self, keep: str) -> None:
+    def prune(self, keep: str, previous: str | None = None) -> None:
         """Remove generations other than the serving one and the one before it."""
         gens = sorted((p for p in self.index_dir.glob(GEN_PREFIX + "*") if p.is_dir()),
                       key=lambda p: p.stat().st_mtime)
         others = [p for p in gens if p.name != keep]
-        for path in others[:-1]:
+        if previous is not None and previous != keep:
+            others = [p for p in others if p.name != previous]
+        else:
+            others = others[:-1]
+        for path in others:
+            shutil.rmtree(path, ignore_errors=True)
+
+    def remove_unfinished(self) -> None:
+        """Remove generations left half-written by a killed rebuild (call with the lock held)."""
+        try:
+            current = self.current_name()
+        except IndexCorrupt:
+            return
+        for path in self.index_dir.glob(GEN_PREFIX + "*"):
+            if path.name == current or not path.is_dir() or (path / PUBLISHED).exists():
+                continue
+            log.warning("removing %s: an index generation left unfinished by an interrupted "
+                        "rebuild", path)
             shutil.rmtree(path, ignore_errors=True)
 
     def size_bytes(self) -> int:

@@ -5,7 +5,6 @@ Extraction runs in worker processes; the main process is the only writer.
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import dataclasses
 import datetime as dt
 import functools
@@ -28,8 +27,27 @@ from indexer.formats import detect_format, read_file_bytes
 from indexer.language import detect_language
 from indexer.outlets import canonical_outlet
 from indexer.text import parse_header_date
+from indexer.workers import FILE_SECONDS, Failure, WorkerPool
 
 _WORD = re.compile(r"\w+")
+# One article (a text or HTML file) larger than this is not news copy; extracting
+# 200 MB of text takes about a minute and 3.5 GB here, so such a file is refused.
+MAX_ARTICLE_BYTES = 64 * 1024 * 1024
+SINGLE_ARTICLE_FORMATS = ("html", "text")
+
+
+def display_name(name: str) -> str:
+    """A file name that prints anywhere: bytes that are not UTF-8 shown as \\xNN."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
+def name_problem(name: str) -> str | None:
+    """Why a corpus name cannot be stored in the index, or None when it can."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return "the file name is not valid UTF-8; rename the file"
+    return None
 
 
 def article_id(relpath: str, item: str | None) -> str:
@@ -143,6 +161,11 @@ def extract_bytes(data: bytes, relpath: str, fmt: str, meta: dict[str, str] | No
     """Extract every article of one file's bytes; problems are collected, never raised."""
     sha = hashlib.sha256(data).hexdigest()
     result = FileResult(relpath, sha, fmt=fmt)
+    if fmt in SINGLE_ARTICLE_FORMATS and len(data) > MAX_ARTICLE_BYTES:
+        result.failed = True
+        result.problems.append(Problem(relpath, f"file is {len(data) // 2**20} MB; one article "
+                                                f"is at most {MAX_ARTICLE_BYTES // 2**20} MB"))
+        return result
     drafts = cache.get(sha, fmt) if cache is not None else None
     if drafts is None:
         try:
@@ -155,6 +178,10 @@ def extract_bytes(data: bytes, relpath: str, fmt: str, meta: dict[str, str] | No
         except RecursionError:
             result.failed = True
             result.problems.append(Problem(relpath, "markup nested too deeply to parse"))
+            return result
+        except MemoryError:
+            result.failed = True
+            result.problems.append(Problem(relpath, "ran out of its memory budget"))
             return result
         except Exception as exc:  # an extractor bug must not stop the batch
             result.failed = True
@@ -192,6 +219,10 @@ def extract_corpus_file(item: CorpusFile, cache_path: str | None = None) -> File
         cache = _worker_caches.get(cache_path)
         if cache is None:
             cache = _worker_caches[cache_path] = ExtractionCache(Path(cache_path))
+    bad_name = name_problem(item.relpath)
+    if bad_name:
+        return FileResult(display_name(item.relpath), None, failed=True,
+                          problems=[Problem(display_name(item.relpath), bad_name)])
     try:
         data = read_corpus_bytes(item.path, item.relpath)
         meta = read_sidecar(item.path)
@@ -201,12 +232,16 @@ def extract_corpus_file(item: CorpusFile, cache_path: str | None = None) -> File
     return extract_bytes(data, item.relpath, item.format, meta, cache)
 
 
-def _map(func: Callable, items: list, workers: int) -> Iterator:
-    if workers <= 1 or len(items) < 2:
-        yield from map(func, items)
-        return
-    with cf.ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(func, items, chunksize=max(1, min(32, len(items) // (workers * 8))))
+def _map(func: Callable, items: list[CorpusFile], workers: int,
+         seconds: float | None = FILE_SECONDS) -> Iterator[FileResult]:
+    """Extract in worker processes, each file under the time budget (see indexer.workers)."""
+    with WorkerPool(func, workers, seconds) as pool:
+        for item, result in zip(items, pool.map(items)):
+            if isinstance(result, Failure):
+                where = display_name(item.relpath)
+                result = FileResult(where, None, problems=[Problem(where, result.reason)],
+                                    failed=True)
+            yield result
 
 
 def default_workers() -> int:
@@ -236,10 +271,11 @@ def _record(result: FileResult, report: Report, seen: dict[str, str], sink) -> N
 def rebuild(archive: Archive, corpus: Path, workers: int | None = None,
             progress: Callable[[int, int], None] | None = None,
             on_wait: Callable[[str], None] | None = None, lock_wait: float = 30.0,
-            cache_dir: Path | None = None) -> Report:
+            cache_dir: Path | None = None, file_seconds: float | None = FILE_SECONDS) -> Report:
     """Reindex the whole corpus into a new index that replaces the old one when complete.
 
     With `cache_dir`, unchanged files are not extracted again (see indexer.cache).
+    Each file is extracted in a worker process within `file_seconds`.
     """
     started = time.perf_counter()
     report = Report()
@@ -259,7 +295,7 @@ def rebuild(archive: Archive, corpus: Path, workers: int | None = None,
                                     cache_path=str(cache.path) if cache else None)
         fresh: list = []
         with archive.rebuild() as sink:
-            for n, result in enumerate(_map(extract, items, workers), start=1):
+            for n, result in enumerate(_map(extract, items, workers, file_seconds), start=1):
                 _record(result, report, seen, sink)
                 if cache is not None and result.fresh is not None:
                     fresh.append((result.sha256, result.fmt, result.fresh))
@@ -299,11 +335,13 @@ def iter_inputs(paths: Iterable[Path]) -> Iterator[tuple[Path, str] | Problem]:
 
 def add(archive: Archive, corpus: Path, paths: Iterable[Path], meta: dict[str, str] | None = None,
         progress: Callable[[int, int], None] | None = None,
-        on_wait: Callable[[str], None] | None = None, lock_wait: float = 120.0) -> Report:
+        on_wait: Callable[[str], None] | None = None, lock_wait: float = 120.0,
+        file_seconds: float | None = FILE_SECONDS) -> Report:
     """Copy new files into the corpus and index them; searchable when this returns.
 
     A file is extracted before it is copied, so a bad file never enters the
     corpus. A file whose bytes are already in the archive is a duplicate.
+    Extraction runs in a worker process within `file_seconds` per file.
     """
     started = time.perf_counter()
     report = Report()
@@ -315,27 +353,34 @@ def add(archive: Archive, corpus: Path, paths: Iterable[Path], meta: dict[str, s
     lock.acquire(wait=lock_wait, on_wait=on_wait)
     try:
         seen: dict[str, str] = {}
-        with archive.update() as sink:
+        with WorkerPool(_extract_job, 1, file_seconds) as pool, archive.update() as sink:
             for n, entry in enumerate(inputs, start=1):
                 if progress:
                     progress(n, len(inputs))
                 if isinstance(entry, Problem):
                     report.skipped.append(entry)
                     continue
-                _add_one(archive, corpus, entry, meta, report, seen, sink)
+                _add_one(archive, corpus, entry, meta, report, seen, sink, pool)
     finally:
         lock.release()
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _add_one(archive, corpus, entry, meta, report, seen, sink) -> None:
+def _extract_job(job: tuple) -> FileResult:
+    return extract_bytes(*job)
+
+
+def _add_one(archive, corpus, entry, meta, report, seen, sink, pool=None) -> None:
     source, name = entry
     fmt = detect_format(name)
     if fmt is None:
         report.skipped.append(Problem(str(source), "not an article file type"))
         return
     report.files += 1
+    if name_problem(str(source)):
+        report.failed.append(Problem(display_name(str(source)), name_problem(str(source))))
+        return
     try:
         data = read_corpus_bytes(source, str(source))
     except CorpusError as exc:
@@ -349,7 +394,11 @@ def _add_one(archive, corpus, entry, meta, report, seen, sink) -> None:
     inside = source.resolve().is_relative_to(corpus)
     relpath = relative_name(source.resolve(), corpus) if inside else None
     folder = "" if "/" not in name else name.rsplit("/", 1)[0]
-    result = extract_bytes(data, relpath or name, fmt, meta)
+    job = (data, relpath or name, fmt, meta)
+    result = extract_bytes(*job) if pool is None else list(pool.map([job]))[0]
+    if isinstance(result, Failure):
+        result = FileResult(name, None, problems=[Problem(str(source), result.reason)],
+                            failed=True)
     if result.failed:
         report.failed.extend(Problem(str(source), p.reason) for p in result.problems)
         return

@@ -1,0 +1,199 @@
+"""Extraction worker processes, each file under a time budget and each process under a memory budget.
+
+A file that takes longer than its time budget has its worker killed and is
+reported ("took longer than 60 s"); a worker that runs out of memory or dies
+costs only the file it was reading. Results come back in input order. Workers
+die with the process that started them (Linux `PR_SET_PDEATHSIG`), so a killed
+`reindex` or `add` never leaves an orphan that holds the index locks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import multiprocessing as mp
+import os
+import resource
+import signal
+import time
+from collections import deque
+from dataclasses import dataclass
+from multiprocessing.connection import wait as wait_any
+from typing import Any, Callable, Iterable, Iterator
+
+FILE_SECONDS = 60.0  # extraction time budget of one file
+WORKER_MEMORY = 4 * 2**30  # address space of one extraction process (bytes)
+MAX_BUFFERED = 64  # results held back to keep the input order
+_PR_SET_PDEATHSIG = 1
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a worker gave no result for an item."""
+
+    reason: str
+
+
+def _die_with_parent() -> None:
+    with contextlib.suppress(Exception):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def _limit_memory(limit: int | None) -> None:
+    if not limit:
+        return
+    with contextlib.suppress(ValueError, OSError):
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _worker(conn, func: Callable, memory: int | None, parent: int) -> None:
+    _die_with_parent()
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _limit_memory(memory)
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            break
+        if job is None:
+            break
+        index, item = job
+        try:
+            result: Any = func(item)
+        except MemoryError:
+            result = Failure(f"ran out of its memory budget ({memory // 2**20} MB)"
+                             if memory else "ran out of memory")
+        except BaseException as exc:  # the callers collect problems; this is a last resort
+            result = Failure(f"extraction failed ({type(exc).__name__}: {exc})")
+        try:
+            conn.send((index, result))
+        except MemoryError:
+            conn.send((index, Failure("result too large for the memory budget")))
+        except Exception as exc:  # e.g. a result that cannot be pickled
+            conn.send((index, Failure(f"cannot return the result ({type(exc).__name__})")))
+    os._exit(0)
+
+
+class _Proc:
+    def __init__(self, ctx, func: Callable, memory: int | None):
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker, args=(child, func, memory, os.getpid()),
+                                   daemon=True)
+        self.process.start()
+        child.close()
+        self.job: tuple[int, Any, float] | None = None  # (index, item, deadline)
+
+    def kill(self) -> None:
+        with contextlib.suppress(Exception):
+            self.process.kill()
+        with contextlib.suppress(Exception):
+            self.process.join(5)
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+    def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            self.conn.send(None)
+        self.process.join(2)
+        if self.process.is_alive():
+            self.kill()
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+
+class WorkerPool:
+    """Processes that run `func(item)`, killing any that exceed `seconds` on one item."""
+
+    def __init__(self, func: Callable, workers: int = 1, seconds: float | None = FILE_SECONDS,
+                 memory: int | None = WORKER_MEMORY):
+        self.func = func
+        self.workers = max(1, workers)
+        self.seconds = seconds
+        self.memory = memory
+        self._ctx = mp.get_context("fork")
+        self._procs: list[_Proc] = []
+
+    def __enter__(self) -> "WorkerPool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for proc in self._procs:
+            proc.stop()
+        self._procs = []
+
+    def _spawn(self) -> _Proc:
+        proc = _Proc(self._ctx, self.func, self.memory)
+        self._procs.append(proc)
+        return proc
+
+    def _retire(self, proc: _Proc) -> None:
+        proc.kill()
+        self._procs.remove(proc)
+
+    def map(self, items: Iterable) -> Iterator[Any]:
+        """Results of `func` for each item, in order; a `Failure` where a worker gave none."""
+        items = list(items)
+        pending = deque(enumerate(items))
+        done: dict[int, Any] = {}
+        next_out = 0
+        try:
+            while next_out < len(items):
+                for proc in self._procs:
+                    if proc.job is None and pending and len(done) < MAX_BUFFERED:
+                        self._assign(proc, *pending.popleft())
+                while (len(self._procs) < min(self.workers, len(items)) and pending
+                       and len(done) < MAX_BUFFERED):
+                    self._assign(self._spawn(), *pending.popleft())
+                busy = [p for p in self._procs if p.job is not None]
+                if busy:
+                    self._collect(busy, done)
+                while next_out in done:
+                    yield done.pop(next_out)
+                    next_out += 1
+        finally:
+            if next_out < len(items):  # abandoned half way (an error or Ctrl-C)
+                for proc in list(self._procs):
+                    self._retire(proc)
+
+    def _assign(self, proc: _Proc, index: int, item: Any) -> None:
+        deadline = time.monotonic() + self.seconds if self.seconds else float("inf")
+        proc.job = (index, item, deadline)
+        try:
+            proc.conn.send((index, item))
+        except (OSError, EOFError):
+            pass  # a dead worker: noticed in _collect
+
+    def _collect(self, busy: list[_Proc], done: dict[int, Any]) -> None:
+        first = min(p.job[2] for p in busy)
+        timeout = None if first == float("inf") else max(0.0, first - time.monotonic())
+        ready = wait_any([p.conn for p in busy], timeout)
+        for proc in busy:
+            index, _item, deadline = proc.job
+            if proc.conn in ready:
+                try:
+                    got, result = proc.conn.recv()
+                except (EOFError, OSError):
+                    proc.process.join(1)
+                    code = proc.process.exitcode
+                    how = (f"killed by signal {-code}" if code is not None and code < 0
+                           else f"exit status {code}")
+                    done[index] = Failure(f"the extraction process died ({how})")
+                    self._retire(proc)
+                    continue
+                done[got] = result
+                proc.job = None
+            elif time.monotonic() >= deadline:
+                done[index] = Failure(f"took longer than {self.seconds:g} s")
+                self._retire(proc)
+
+
+__all__ = ["WorkerPool", "Failure", "FILE_SECONDS", "WORKER_MEMORY"]
