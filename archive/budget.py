@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 from whoosh import collectors, query as wq
 
-MAX_EXPANSIONS = 64  # index terms kept per wildcard, prefix or fuzzy clause
+MAX_EXPANSIONS = 32  # index terms kept per wildcard, prefix or fuzzy clause
 HEAVY_TERMS = 128  # more expanded terms than this: rank without recording matched terms
-TIME_LIMIT = 2.0  # seconds for ranking one page
+TIME_LIMIT = 1.0  # seconds for ranking one page
 _EXPANDING = (wq.Prefix, wq.Wildcard, wq.FuzzyTerm, wq.Regex)
 
 
