@@ -192,13 +192,32 @@ def _parse_filters(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 @click.option("--filter", "filters", multiple=True, metavar="FIELD=VALUE",
               help="Facet filter, e.g. outlet=Reuters, year=1987, age=5-10 (repeatable).")
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option("--queries", "queries_file", type=click.File("r", encoding="utf-8"),
+              help="Run every 'id<TAB>query' line of this file ('-' for stdin); prints one "
+                   "JSON line per query {qid, query, total, ids}.")
+@click.option("--source-ids", is_flag=True,
+              help="With --queries: print the articles' source ids instead of their ids.")
 @click.option("--group/--no-group", default=True, show_default=True,
               help="Show versions of the same story (near duplicates) as one hit.")
 @click.pass_obj
 @handles_errors
 def search(obj: Context, query: str, as_json: bool, limit: int, page: int,
-           filters: tuple[str, ...], sort: str, group: bool = True) -> None:
+           filters: tuple[str, ...], sort: str, queries_file, source_ids: bool,
+           group: bool = True) -> None:
     """Search the archive (same query syntax as the web page)."""
+    if queries_file is not None:
+        from archive.batch import read_queries, search_batch
+
+        if query or filters or page != 1 or sort != "relevance":
+            raise click.UsageError("--queries runs the default search: give no QUERY, "
+                                   "--filter, --page or --sort with it")
+        for result in search_batch(obj.archive, read_queries(queries_file), limit=limit):
+            if result.error:
+                click.echo(f"query {result.qid}: {result.error}", err=True)
+            click.echo(json.dumps(result.as_dict(source_ids), ensure_ascii=False))
+        return
+    if source_ids:
+        raise click.UsageError("--source-ids goes with --queries")
     request = SearchRequest(query=query, filters=_parse_filters(filters), sort=sort,
                             page=page, page_size=limit, group=group)
     result = obj.archive.search(request)
@@ -210,6 +229,8 @@ def search(obj: Context, query: str, as_json: bool, limit: int, page: int,
     if result.suggestion:
         click.echo(f"Did you mean: {result.suggestion.query} "
                    f"({result.suggestion.total} articles)?")
+    for note in result.notes:
+        click.echo(note)
     import re
     from html import unescape
 

@@ -28,7 +28,10 @@ FIELD_ALIASES = {
     "url": "url",
 }
 SEARCH_FIELDS = ("title", "body")
-FIELD_BOOSTS = {"title": 2.5, "body": 1.0}
+# The title's term frequencies already count 2.5 times (its schema field_boost) and its words
+# are nearly always in the body too, so a title match adds about a third on top (measured:
+# title^2.5 gave MAP 0.46 TIME / 0.26 Cranfield, title^0.3 0.68 / 0.33, body only 0.64 / 0.31).
+FIELD_BOOSTS = {"title": 0.3, "body": 1.0}
 
 _DATE_VALUE = r"\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?"
 _DATE_CLAUSE = re.compile(
@@ -160,6 +163,10 @@ def _protect_unknown_fields(text: str) -> str:
     return _KNOWN_FIELD.sub(sub, text)
 
 
+_INNER_HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
+_SHOUTED = re.compile(r"\b(?:AND|OR|NOT)\b")
+
+
 def parse_query(text: str, schema) -> ParsedQuery:
     """Parse what a person typed; raises BadQuery with a message they can act on."""
     if len(text) > MAX_QUERY_CHARS:
@@ -171,6 +178,11 @@ def parse_query(text: str, schema) -> ParsedQuery:
         raise BadQuery("q: the brackets do not pair up")
     rest, dates = _extract_dates(text)
     rest = _protect_unknown_fields(rest)
+    # A hyphen inside a word joins, it does not exclude: "navier-stokes" is two words.
+    rest = _INNER_HYPHEN.sub(" ", rest)
+    if _SHOUTED.search(rest) and not any(c.islower() for c in rest):
+        # Typed in capitals throughout: AND, OR and NOT are words here, not operators.
+        rest = rest.lower()
     if not rest.strip():
         return ParsedQuery("", None, tuple(dates))
     if re.fullmatch(r"[\s*?]+", rest):

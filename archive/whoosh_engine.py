@@ -188,6 +188,24 @@ class WhooshArchive:
         final = matched
         for docs in filter_sets.values():
             final = final & docs
+        from archive import ranking  # (imported here: the ranking part of this module)
+
+        rank = ranking.Ranking(ranking.ranked(parsed))
+        loose = ranking.widen(parsed, len(final), request.page_size)
+        if loose is not None:  # too few have every word: widen to most of them
+            try:
+                wider = set(searcher.docs_for_query(loose.query))
+            except Exception as exc:
+                raise BadQuery(f"q: the query cannot be run ({exc})") from None
+            for rng in parsed.dates:
+                wider = self._in_range(wider, dates, rng)
+            wider_final = wider
+            for docs in filter_sets.values():
+                wider_final = wider_final & docs
+            if len(wider_final) > len(final):
+                rank = ranking.fallback_ranking(parsed, loose, len(final))
+                matched, final = wider, wider_final
+        parsed = rank.parsed
         if _stream:  # export(): the same matches, every one of them
             return self._stream(request, parsed, searcher, final, dates, budget)
 
@@ -206,6 +224,7 @@ class WhooshArchive:
         notes = []
         if parsed.dates:
             notes.append("dates: " + ", ".join(r.label() for r in parsed.dates))
+        notes.extend(rank.notes)
         notes.extend(budget.notes)
         extra = reporter.extras(self.columns, searcher, understood, request, matched, filter_sets,
                                 final, dates, today)

@@ -1,0 +1,168 @@
+"""Relevance ranking: the BM25 variant we score with, and the "most of your words" fallback.
+
+Every word of a query is required by default. When that finds fewer articles
+than fit on one page and the query has at least three words, the search widens
+to articles with any of the words (NOT clauses still exclude), ranked by BM25
+over all the words, with the articles that have every word first. (One word of
+two is not "most of your words", so two-word queries are never widened.) Long, question-like queries ("what
+problems of heat conduction in composite slabs have been solved") depend on it.
+
+Settings were chosen on the dev queries of two classic test collections (TIME,
+Cranfield); see `bench/relevance.py` and docs/BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from math import log
+
+from whoosh import query as wq
+from whoosh import scoring
+from whoosh.query.wrappers import WrappingQuery
+from whoosh.searching import SearchContext
+
+from archive.query import FIELD_BOOSTS, ParsedQuery
+
+# BM25 free parameters (Whoosh's defaults; 0.5..0.9 and 0.8..2.0 moved MAP by < 0.01).
+BM25_B = 0.75
+BM25_K1 = 1.2
+# Only queries with at least this many required clauses are widened.
+MIN_WIDEN_CLAUSES = 3
+# Added to the score of an article that has every word, so those rank first in a fallback.
+ALL_WORDS_BONUS = 1000.0
+
+FALLBACK_NOTE = "No article has all your words; showing articles with most of them."
+
+
+def few_note(count: int) -> str:
+    """The note when some, but fewer than a page of, articles have every word."""
+    noun = "article has" if count == 1 else "articles have"
+    return (f"Only {count} {noun} all your words; they come first, followed by articles "
+            "with most of them.")
+
+
+class RobertsonBM25(scoring.BM25F):
+    """BM25 with Robertson-Sparck Jones IDF, log(1 + (N - n + 0.5) / (n + 0.5)).
+
+    Whoosh's own IDF, log(N / (n + 1)) + 1, gives a word found in every article
+    a weight of 1, so the filler words of a long query ("problems", "number",
+    "must") still push articles up; this IDF takes them to almost nothing.
+    """
+
+    def scorer(self, searcher, fieldname, text, qf=1):
+        if not searcher.schema[fieldname].scorable:
+            return scoring.WeightScorer.for_(searcher, fieldname, text)
+        return _RobertsonScorer(searcher, fieldname, text,
+                                self._field_B.get(fieldname, self.B), self.K1, qf=qf)
+
+
+class _RobertsonScorer(scoring.BM25FScorer):
+    def __init__(self, searcher, fieldname, text, B, K1, qf=1):
+        parent = searcher.get_parent()
+        n = parent.doc_frequency(fieldname, text)
+        total = parent.doc_count_all()
+        self.idf = log(1 + (total - n + 0.5) / (n + 0.5))
+        self.avgfl = parent.avg_field_length(fieldname) or 1
+        self.B, self.K1, self.qf = B, K1, qf
+        self.setup(searcher, fieldname, text)
+
+
+class Weighted(WrappingQuery):
+    """Score a query with a given weighting model (whoosh3's WeightingQuery drops it)."""
+
+    def __init__(self, child: wq.Query, weighting: scoring.WeightingModel):
+        super().__init__(child)
+        self.weighting = weighting
+
+    def _rewrap(self, child: wq.Query) -> "Weighted":
+        return Weighted(child, self.weighting)
+
+    def __eq__(self, other) -> bool:
+        return type(other) is Weighted and other.child == self.child
+
+    def __hash__(self) -> int:
+        return hash(("Weighted", self.child))
+
+    def matcher(self, searcher, context=None):
+        context = (context.set(weighting=self.weighting) if context is not None
+                   else SearchContext(weighting=self.weighting))
+        return self.child.matcher(searcher, context)
+
+
+def weighting() -> scoring.WeightingModel:
+    return RobertsonBM25(B=BM25_B, K1=BM25_K1)
+
+
+def loosen(q: wq.Query) -> wq.Query:
+    """The query with every AND turned into OR; NOT clauses keep excluding."""
+    if isinstance(q, wq.And):
+        keep = [loosen(c) for c in q.subqueries if not isinstance(c, wq.Not)]
+        drop = [c.query for c in q.subqueries if isinstance(c, wq.Not)]
+        if not keep:
+            return q
+        loose = keep[0] if len(keep) == 1 else wq.Or(keep)
+        return wq.AndNot(loose, drop[0] if len(drop) == 1 else wq.Or(drop)) if drop else loose
+    if isinstance(q, wq.AndNot):
+        return wq.AndNot(loosen(q.a), q.b)
+    return q
+
+
+def all_words_first(strict: wq.Query, loose: wq.Query) -> wq.Query:
+    """Rank by the loose query, with a fixed bonus for articles that match the strict one."""
+    return wq.AndMaybe(loose, wq.ConstantScoreQuery(strict, ALL_WORDS_BONUS))
+
+
+@dataclasses.dataclass(frozen=True)
+class Ranking:
+    """How a search ranks: the (possibly widened) query to score with, and notes to show."""
+
+    parsed: ParsedQuery  # its `query` is the one to score and to mark snippets with
+    widened: bool = False
+    notes: tuple[str, ...] = ()
+
+
+def ranked(parsed: ParsedQuery) -> ParsedQuery:
+    """The parsed query wrapped in our weighting (None stays None: every article)."""
+    if parsed.query is None:
+        return parsed
+    return dataclasses.replace(parsed, query=Weighted(parsed.query, weighting()))
+
+
+def _required_clauses(q: wq.Query) -> int:
+    """How many clauses must all match (words, phrases), NOT clauses left out."""
+    if isinstance(q, wq.AndNot):
+        return _required_clauses(q.a)
+    if isinstance(q, wq.And):
+        return sum(1 for c in q.subqueries if not isinstance(c, wq.Not))
+    return 1
+
+
+def widen(parsed: ParsedQuery, found: int, page_size: int) -> ParsedQuery | None:
+    """The OR form of a query when requiring every word found fewer than a page; else None."""
+    if parsed.query is None or found >= page_size:
+        return None
+    if _required_clauses(parsed.query) < MIN_WIDEN_CLAUSES:
+        return None
+    loose = loosen(parsed.query)
+    if loose == parsed.query:
+        return None
+    return dataclasses.replace(parsed, query=loose)
+
+
+def fallback_ranking(strict: ParsedQuery, loose: ParsedQuery, strict_count: int) -> Ranking:
+    """Ranking for a widened search: all-words articles first, then by BM25 over all words."""
+    query = all_words_first(strict.query, loose.query) if strict_count else loose.query
+    note = FALLBACK_NOTE if strict_count == 0 else few_note(strict_count)
+    return Ranking(ranked(dataclasses.replace(loose, query=query)), True, (note,))
+
+
+def describe() -> str:
+    """The ranking configuration in one line (printed by the benchmark)."""
+    return (f"RobertsonBM25 B={BM25_B} K1={BM25_K1}; fields "
+            + ", ".join(f"{k}^{v}" for k, v in FIELD_BOOSTS.items())
+            + "; all words required, OR fallback (all-words first) when fewer than a page "
+            f"and {MIN_WIDEN_CLAUSES}+ words")
+
+
+__all__ = ["ALL_WORDS_BONUS", "FALLBACK_NOTE", "Ranking", "RobertsonBM25", "Weighted",
+           "describe", "fallback_ranking", "few_note", "loosen", "ranked", "weighting", "widen"]
