@@ -30,16 +30,22 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     preds: dict[str, str | None] = {}
     sources: Counter[str] = Counter()
+    coarser: Counter[str] = Counter()
     for key, html in pages.items():
         found = page_metadata(html, truth[key].get("url") if args.with_url else None)
+        # only a day counts as a date here; a month or year is not a wrong day
         preds[key] = found.published.isoformat() if found.published and found.date_precision == "day" else None
         sources[found.date_source if preds[key] else "none"] += 1
+        if found.published and found.date_precision != "day":
+            coarser[found.date_precision or "?"] += 1
     elapsed = time.perf_counter() - start
     right = sum(preds[k] == truth[k]["date"] for k in truth)
     given = sum(1 for v in preds.values() if v)
     n = len(truth)
     print(f"pages {n}  accuracy {right / n:.4f}  coverage {given / n:.4f}  "
           f"wrong {(given - right) / n:.4f}  ({len(pages) / elapsed:.1f} pages/s, metadata only)")
+    print(f"day precision only: {right} right, {given - right} wrong, {n - given} without a day"
+          f" (of which {sum(coarser.values())} given at coarser precision: {dict(coarser)})")
     print("sources:", dict(sources))
     if args.out:
         with args.out.open("w", encoding="utf-8") as fh:
