@@ -41,9 +41,40 @@ class ColumnCache:
             return {n: self._columns.get(n) or list(reader.column_reader(n)) for n in names}
 
     def facet_values(self, searcher, facet: str) -> list[tuple[str, ...]]:
+        """Each document's values for a facet (indexed by document number), cached."""
+        key = "values:" + facet
+        with self._lock:
+            cached = self._columns.get(key) if self._key == self._reader_key(searcher) else None
+        if cached is not None:
+            return cached
         column = FACET_FIELDS[facet][0]
         raw = self.columns(searcher, [column])[column]
-        return [split_column_value(v) for v in raw]
+        parsed = [split_column_value(v) for v in raw]
+        with self._lock:
+            if self._key == self._reader_key(searcher):
+                self._columns[key] = parsed
+        return parsed
+
+    def value_docs(self, searcher, facet: str) -> dict[str, set[int]]:
+        """Facet value -> the documents that have it (for filters), cached."""
+        key = "docs:" + facet
+        with self._lock:
+            cached = self._columns.get(key) if self._key == self._reader_key(searcher) else None
+        if cached is not None:
+            return cached
+        index: dict[str, set[int]] = {}
+        for docnum, values in enumerate(self.facet_values(searcher, facet)):
+            for value in values:
+                index.setdefault(value, set()).add(docnum)
+        with self._lock:
+            if self._key == self._reader_key(searcher):
+                self._columns[key] = index
+        return index
+
+    @staticmethod
+    def _reader_key(searcher):
+        reader = searcher.reader()
+        return (id(reader), reader.doc_count_all())
 
 
 def count_values(values: list[tuple[str, ...]], docs: Iterable[int]) -> Counter:

@@ -40,7 +40,7 @@ CURRENT = "CURRENT"
 LOCK_FILE = "archive.lock"
 GEN_PREFIX = "gen-"
 INDEX_NAME = "MAIN"
-WRITER_MB = 256
+WRITER_MB = 512
 PUBLISHED = "PUBLISHED"  # marks a generation that served (or serves); others are unfinished
 
 log = logging.getLogger("morgue.store")

@@ -19,7 +19,7 @@ from archive.records import (Article, Facet, FacetValue, Hit, IndexStats, Search
                              SearchRequest, SORTS)
 from archive.snippets import MarkFormatter, fragmenter, lead, mark_text
 from archive.store import ArchiveLock, IndexStore, SearcherPool, whoosh_writer
-from archive.whoosh_schema import FACET_FIELDS, FILTER_FIELDS, from_stored, to_document
+from archive.whoosh_schema import FACET_FIELDS, from_stored, to_document
 from archive import reporter, stories
 from archive.budget import Budget, timed_search
 from archive import export
@@ -261,9 +261,13 @@ class WhooshArchive:
         for name in names:
             values = request.filter_values(name)
             if name in FACET_FIELDS:
-                field = FILTER_FIELDS[name]
-                q = wq.Or([wq.Term(field, v.replace(",", " ").strip()) for v in values])
-                sets[name] = set(searcher.docs_for_query(q))
+                by_value = self.columns.value_docs(searcher, name)
+                docs = set()
+                for v in values:
+                    docs |= by_value.get(v.replace(",", " ").strip(), set())
+                # Deleted documents may be in the column; the matched set (live
+                # documents only) is always intersected with these sets.
+                sets[name] = docs
                 continue
             if all_docs is None:
                 all_docs = list(searcher.reader().all_doc_ids())
