@@ -23,7 +23,7 @@ from indexer.cache import CACHE_FILE, ExtractionCache
 from indexer.corpus import (CorpusFile, Skipped, iter_corpus, read_corpus_bytes, read_sidecar,
                             relative_name, store_in_corpus, write_sidecar)
 from indexer.draft import Draft, ExtractionError, RecordError
-from indexer.formats import detect_format, read_file_bytes
+from indexer.formats import detect_format, read_file_bytes, reader_for
 from indexer.language import detect_language
 from indexer.outlets import canonical_outlet
 from indexer.text import parse_header_date
@@ -61,8 +61,8 @@ class Problem:
     where: str  # file (and record) the problem is about
     reason: str
 
-    def __str__(self) -> str:
-        return f"{self.where}: {self.reason}"
+    def __str__(self) -> str:  # one line, whatever a library put in its message
+        return f"{' '.join(self.where.split())}: {' '.join(self.reason.split())}"
 
 
 @dataclass
@@ -232,10 +232,17 @@ def extract_corpus_file(item: CorpusFile, cache_path: str | None = None) -> File
     return extract_bytes(data, item.relpath, item.format, meta, cache)
 
 
+def warm_up() -> None:
+    """Load what extraction loads lazily (readers, language model) before the first file."""
+    for fmt in ("html", "text", "reuters-sgml", "jsonl"):
+        reader_for(fmt)
+    detect_language("The harbour workers ended their strike on Thursday after long talks.")
+
+
 def _map(func: Callable, items: list[CorpusFile], workers: int,
          seconds: float | None = FILE_SECONDS) -> Iterator[FileResult]:
     """Extract in worker processes, each file under the time budget (see indexer.workers)."""
-    with WorkerPool(func, workers, seconds) as pool:
+    with WorkerPool(func, workers, seconds, warm_up=warm_up) as pool:
         for item, result in zip(items, pool.map(items)):
             if isinstance(result, Failure):
                 where = display_name(item.relpath)
@@ -353,7 +360,8 @@ def add(archive: Archive, corpus: Path, paths: Iterable[Path], meta: dict[str, s
     lock.acquire(wait=lock_wait, on_wait=on_wait)
     try:
         seen: dict[str, str] = {}
-        with WorkerPool(_extract_job, 1, file_seconds) as pool, archive.update() as sink:
+        with WorkerPool(_extract_job, 1, file_seconds, warm_up=warm_up) as pool, \
+                archive.update() as sink:
             for n, entry in enumerate(inputs, start=1):
                 if progress:
                     progress(n, len(inputs))

@@ -24,6 +24,7 @@ from typing import Any, Callable, Iterable, Iterator
 FILE_SECONDS = 60.0  # extraction time budget of one file
 WORKER_MEMORY = 4 * 2**30  # address space of one extraction process (bytes)
 MAX_BUFFERED = 64  # results held back to keep the input order
+START_SECONDS = 120.0  # a new worker's warm-up (imports, models), not counted per file
 _PR_SET_PDEATHSIG = 1
 
 
@@ -50,12 +51,17 @@ def _limit_memory(limit: int | None) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def _worker(conn, func: Callable, memory: int | None, parent: int) -> None:
+def _worker(conn, func: Callable, memory: int | None, parent: int,
+            warm_up: Callable[[], None] | None) -> None:
     _die_with_parent()
     if os.getppid() != parent:  # the parent died before the line above took effect
         os._exit(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _limit_memory(memory)
+    if warm_up is not None:
+        with contextlib.suppress(Exception):
+            warm_up()
+    conn.send(("ready", None))
     while True:
         try:
             job = conn.recv()
@@ -81,13 +87,18 @@ def _worker(conn, func: Callable, memory: int | None, parent: int) -> None:
 
 
 class _Proc:
-    def __init__(self, ctx, func: Callable, memory: int | None):
+    def __init__(self, ctx, func: Callable, memory: int | None, warm_up):
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker, args=(child, func, memory, os.getpid()),
+        self.process = ctx.Process(target=_worker,
+                                   args=(child, func, memory, os.getpid(), warm_up),
                                    daemon=True)
         self.process.start()
         child.close()
         self.job: tuple[int, Any, float] | None = None  # (index, item, deadline)
+        # Wait for the warm-up, so that it is not counted against the first file.
+        with contextlib.suppress(EOFError, OSError):
+            if self.conn.poll(START_SECONDS):
+                self.conn.recv()
 
     def kill(self) -> None:
         with contextlib.suppress(Exception):
@@ -111,8 +122,9 @@ class WorkerPool:
     """Processes that run `func(item)`, killing any that exceed `seconds` on one item."""
 
     def __init__(self, func: Callable, workers: int = 1, seconds: float | None = FILE_SECONDS,
-                 memory: int | None = WORKER_MEMORY):
+                 memory: int | None = WORKER_MEMORY, warm_up: Callable[[], None] | None = None):
         self.func = func
+        self.warm_up = warm_up
         self.workers = max(1, workers)
         self.seconds = seconds
         self.memory = memory
@@ -131,7 +143,7 @@ class WorkerPool:
         self._procs = []
 
     def _spawn(self) -> _Proc:
-        proc = _Proc(self._ctx, self.func, self.memory)
+        proc = _Proc(self._ctx, self.func, self.memory, self.warm_up)
         self._procs.append(proc)
         return proc
 
