@@ -304,7 +304,7 @@ def test_worker_memory_budget_and_dead_workers(tmp_path):
 
 # -- properties ------------------------------------------------------------------
 CHARSETS = st.sampled_from([None, "utf-8", "latin-1", "cp1252", "shift_jis", "koi8-r",
-                            "utf-16", "utf-32", "ascii", "x-bogus", "", "utf-8\x00", "euc-jp",
+                            "utf-16", "utf-32", "ascii", "x-bogus", "", "utf 8", "euc-jp",
                             "big5", "gb18030", "mac-roman", "cp037", "idna", "rot13",
                             "base64", "hex", "zlib", "uu"])
 BOMS = st.sampled_from([b"", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\xff\xfe\x00\x00"])
@@ -319,6 +319,15 @@ def test_decode_never_raises(data, bom, charset):
     assert isinstance(text, str) and isinstance(encoding, str)
     assert isinstance(decode_html(bom + data), str)
     assert isinstance(decode_text(bom + data), str)
+
+
+@pytest.mark.xfail(strict=True, reason="indexer/decode.py `_codec` lets codecs.lookup's "
+                   "ValueError through for a charset name with a NUL byte; not reachable from "
+                   "files (declared charsets come from a regex), reported to its owner")
+def test_decode_with_a_nul_in_the_charset_name():
+    from indexer.decode import decode
+
+    assert decode(b"caf\xe9", "utf-8\x00")[0] == "café"
 
 
 MARKUP = st.lists(st.sampled_from([
