@@ -26,6 +26,7 @@ WORKER_MEMORY = 4 * 2**30  # address space of one extraction process (bytes)
 MAX_BUFFERED = 64  # results held back to keep the input order
 START_SECONDS = 120.0  # a new worker's warm-up (imports, models), not counted per file
 _PR_SET_PDEATHSIG = 1
+_warmed: set = set()  # warm-up functions already run in this process
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,12 @@ class WorkerPool:
         self._procs = []
 
     def _spawn(self) -> _Proc:
-        proc = _Proc(self._ctx, self.func, self.memory, self.warm_up)
+        if self.warm_up is not None and self.warm_up not in _warmed:
+            # Once per process, before forking: every worker then starts warm.
+            with contextlib.suppress(Exception):
+                self.warm_up()
+            _warmed.add(self.warm_up)
+        proc = _Proc(self._ctx, self.func, self.memory, None)
         self._procs.append(proc)
         return proc
 
