@@ -15,6 +15,7 @@ from typing import Iterable
 
 from whoosh import fields, highlight, index, qparser, sorting
 from whoosh.analysis import StandardAnalyzer
+from whoosh.qparser.dateparse import DateParserPlugin
 from whoosh.query import DateRange, Term
 
 
@@ -58,7 +59,7 @@ class PlainSearcher:
         self.ix = index.open_dir(str(folder))
         self.searcher = self.ix.searcher()
         self.parser = qparser.MultifieldParser(["title", "body"], self.ix.schema)
-        self.parser.add_plugin(qparser.DateParserPlugin())
+        self.parser.add_plugin(DateParserPlugin())
 
     def search(self, text: str, filters: dict[str, list[str]] | None = None) -> int:
         q = self.parser.parse(text.replace("place:", "places:").replace("topic:", "topics:"))
