@@ -43,7 +43,7 @@ def _codec(name: bytes | str) -> str | None:
         name = name.decode("ascii", "ignore")
     try:
         return codecs.lookup(name.strip()).name
-    except LookupError:
+    except (LookupError, ValueError):  # unknown name, or one codecs refuses (a NUL byte)
         return None
 
 

@@ -321,9 +321,6 @@ def test_decode_never_raises(data, bom, charset):
     assert isinstance(decode_text(bom + data), str)
 
 
-@pytest.mark.xfail(strict=True, reason="indexer/decode.py `_codec` lets codecs.lookup's "
-                   "ValueError through for a charset name with a NUL byte; not reachable from "
-                   "files (declared charsets come from a regex), reported to its owner")
 def test_decode_with_a_nul_in_the_charset_name():
     from indexer.decode import decode
 
