@@ -90,6 +90,12 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
             except (UnicodeDecodeError, LookupError):
                 pass
     guess = _detect(data)
+    if _codec(guess) in ("utf-16", "utf-16-be", "utf-16-le", "utf-32", "utf-32-be",
+                         "utf-32-le") and b"\x00" not in data[:4096]:
+        # Text in UTF-16/32 without a byte-order mark is full of NUL bytes; a guess of
+        # UTF-16 for short text without any is a detector's accident. Legacy web
+        # pages are most often Windows-1252.
+        guess = "cp1252"
     try:
         return data.decode(guess), guess
     except (UnicodeDecodeError, LookupError):
