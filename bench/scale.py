@@ -1,0 +1,115 @@
+"""Scale benchmark: build an archive of N articles, then time search, add and a cold start.
+
+    python -m bench.scale --articles 100000 [--work DIR] [--rounds 3] [--keep]
+
+Steps, all on this machine in one run: generate N articles (bench.generate,
+seeded) as JSON Lines; `manage.py reindex` in a subprocess (wall time, peak
+resident memory of the process tree, index size); the fixed query mix through
+the full page work (bench.search); adding one article and finding it (the time
+until it is searchable, median of 5); and a new process answering its first
+search (`manage.py search`, median of 3).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import REPO, machine, median
+
+ADD_TEXT = ("Title: Harbour cranes idle as dockers strike in Zarnovica\nDate: 2026-10-01\n"
+            "Outlet: Reuters\n\nZARNOVICA (Reuters) - Dock workers in Zarnovica walked out on "
+            "Thursday over pay, leaving harbour cranes idle for the {n} time this year.\n")
+
+
+def run(cmd: list[str], **kw) -> tuple[float, subprocess.CompletedProcess]:
+    start = time.perf_counter()
+    done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, **kw)
+    return time.perf_counter() - start, done
+
+
+def timed_reindex(corpus: Path, index: Path, workers: int | None) -> dict:
+    """Reindex in a child process under /usr/bin/time for the peak memory of the tree."""
+    cmd = [sys.executable, "manage.py", "--corpus", str(corpus), "--index", str(index),
+           "reindex", "--json"] + (["--workers", str(workers)] if workers else [])
+    timer = shutil.which("time") or "/usr/bin/time"
+    if os.path.exists(timer):
+        cmd = [timer, "-f", "MAXRSS_KB %M"] + cmd
+    seconds, done = run(cmd)
+    report = json.loads([ln for ln in done.stdout.splitlines() if ln.startswith("{")][-1])
+    rss = [ln for ln in done.stderr.splitlines() if ln.startswith("MAXRSS_KB")]
+    size = sum(p.stat().st_size for p in index.rglob("*") if p.is_file())
+    return {"seconds": seconds, "indexed": report["indexed"],
+            "peak_rss_mb": int(rss[-1].split()[1]) / 1024 if rss else None,
+            "index_mb": size / 2**20}
+
+
+def add_latency(corpus: Path, index: Path, n: int) -> float:
+    """Seconds from starting `add` of one article until it is found by a search."""
+    from archive import Config, SearchRequest, open_archive
+    from indexer import pipeline
+
+    archive = open_archive(Config(corpus, index))
+    archive.search(SearchRequest("harbour"))  # a reader that is already open, like a server
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"strike-{n}.txt"
+        path.write_text(ADD_TEXT.format(n=f"{n}th"), encoding="utf-8")
+        start = time.perf_counter()
+        pipeline.add(archive, corpus, [path])
+        found = archive.search(SearchRequest(f'zarnovica "{n}th time"')).total
+        seconds = time.perf_counter() - start
+    assert found >= 1, "the added article was not found"
+    return seconds
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--articles", type=int, default=100_000)
+    ap.add_argument("--work", type=Path, help="folder for the corpus and index (default: temp)")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--workers", type=int, default=None)
+    ap.add_argument("--keep", action="store_true", help="keep --work afterwards")
+    ap.add_argument("--skip-build", action="store_true", help="reuse the index in --work")
+    args = ap.parse_args(argv)
+    work = args.work or Path(tempfile.mkdtemp(prefix="morgue-scale-"))
+    corpus, index = work / "corpus", work / "index"
+    try:
+        print(f"machine: {machine()}", flush=True)
+        if not args.skip_build:
+            shutil.rmtree(work, ignore_errors=True)
+            from bench.generate import generate
+
+            generate(corpus, args.articles)
+            built = timed_reindex(corpus, index, args.workers)
+            print(f"reindex of {built['indexed']:,} articles: {built['seconds']:.1f} s "
+                  f"({built['indexed'] / built['seconds']:,.0f} articles/s), peak RSS "
+                  f"{built['peak_rss_mb'] or 0:,.0f} MB, index {built['index_mb']:,.0f} MB",
+                  flush=True)
+        firsts = []
+        for _ in range(3):
+            seconds, done = run([sys.executable, "manage.py", "--index", str(index), "search",
+                                 "oil prices", "--json"])
+            assert done.returncode == 0, done.stderr
+            firsts.append(seconds)
+        print(f"new process, first search (whole command): median {median(firsts):.2f} s",
+              flush=True)
+        adds = [add_latency(corpus, index, n) for n in range(1, 6)]
+        print(f"add one article until searchable: median {median(adds):.2f} s "
+              f"(max {max(adds):.2f} s)", flush=True)
+        from bench import search as search_bench
+
+        search_bench.main([str(index), "--rounds", str(args.rounds)])
+    finally:
+        if not args.keep and not args.work:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
