@@ -164,17 +164,21 @@ def _compare(archive: Archive, corpus: Path, workers: int,
                                                   "corpus"))
     # Bytes that are indexed under a path that still holds them.
     good = {sha: path for path, sha in sorted(indexed.items()) if on_disk.get(path) == sha}
-    first: dict[str, str] = {}
+    first: dict[str, str] = {}  # sha256 -> the file extracted for those bytes
+    later: list[tuple[CorpusFile, str]] = []  # same bytes as a file extracted here
     to_extract: list[CorpusFile] = []
     for entry, sha in candidates:
         if entry.relpath not in indexed:
-            original = good.get(sha) or first.get(sha)
-            if original:
+            if sha in good:
                 diffs.append(Difference("duplicate", entry.relpath,
-                                        f"same content as {original}"))
+                                        f"same content as {good[sha]}"))
                 continue
-        first.setdefault(sha, entry.relpath)
+            if sha in first:
+                later.append((entry, sha))
+                continue
+            first[sha] = entry.relpath
         to_extract.append(entry)
+    outcome: dict[str, str | None] = {}  # relpath -> why it gives no article (None: it does)
 
     results: dict[str, FileResult] = {}
     to_index: list[CorpusFile] = []
@@ -183,8 +187,9 @@ def _compare(archive: Archive, corpus: Path, workers: int,
                                               file_seconds)):
         rel = entry.relpath
         was = indexed.get(rel)
+        why = "; ".join(p.reason for p in result.problems) or "no article found"
+        outcome[rel] = why if result.failed else None
         if result.failed:
-            why = "; ".join(p.reason for p in result.problems) or "no article found"
             if was is not None:
                 diffs.append(Difference("stale", rel, f"indexed, but the file now gives no "
                                                       f"article ({why})"))
@@ -200,6 +205,12 @@ def _compare(archive: Archive, corpus: Path, workers: int,
         else:
             diffs.append(Difference("stale", rel, f"indexed with sha256 {was[:12]}…, the file "
                                                   f"now has {on_disk[rel][:12]}… ({count})"))
+    for entry, sha in later:  # indexed once, as its first file is; or as unindexable
+        why = outcome.get(first[sha])
+        if why is None:
+            diffs.append(Difference("duplicate", entry.relpath, f"same content as {first[sha]}"))
+        else:
+            diffs.append(Difference("unindexable", entry.relpath, why))
     order = {kind: n for n, kind in enumerate(PROBLEMS + NOTES)}
     diffs.sort(key=lambda d: (order[d.kind], d.where))
     report.seconds = time.perf_counter() - started

@@ -207,3 +207,25 @@ def test_second_writer_waits_with_a_message(tmp_path):
     assert proc.returncode == 0, err
     assert re.search(r"waiting for another command writing to .*\(process \d+\)", err), err
     assert archive.search(SearchRequest("walrusfly")).total == 1
+
+
+def test_load_smoke(tmp_path):
+    """bench/load.py's driver against a real server for a few seconds: zero errors."""
+    from bench.load import Server, build_mix, drive
+
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    (corpus / SEED.name).write_bytes(SEED.read_bytes())
+    data = shared_path("data", "reuters21578", "reut2-000.sgm").read_bytes()
+    (corpus / "reut-300.sgm").write_bytes(data[: [m.end() for m in re.finditer(
+        rb"</REUTERS>\n?", data)][299]])
+    done = subprocess.run(manage(corpus, index, "reindex"), cwd=REPO, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    with Server(corpus, index, threads=4, log=tmp_path / "server.log") as server:
+        mix = build_mix(*server.base)
+        assert {"search", "json", "article", "facet-click"} <= set(mix.urls)
+        result = drive(*server.base, mix, seconds=4, clients=4)
+    summary = result.as_dict()
+    assert summary["errors"] == 0, summary["error_samples"]
+    assert summary["requests"] >= 8, summary

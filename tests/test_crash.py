@@ -281,3 +281,33 @@ def test_read_only_index_gives_a_clear_error_and_keeps_serving(tmp_path):
         assert checked.returncode == 1 and "missing new.txt" in checked.stdout
     finally:
         _umount(tmp_path / "disk")
+
+
+def test_leftover_lock_files_and_half_written_generation_do_not_block(tmp_path, caplog):
+    from archive import Config, SearchRequest, open_archive
+    from indexer import pipeline
+
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(story(1, "left"))
+    archive = open_archive(Config(corpus, index))
+    assert pipeline.rebuild(archive, corpus, workers=1).ok
+    serving = index / archive.store.current_name()
+    # What a SIGKILL can leave: Whoosh's lock file, a lock file with a dead pid, a
+    # generation without its PUBLISHED mark, a half-written CURRENT temp file.
+    (serving / "MAIN_WRITELOCK").write_text("")
+    (index / "archive.lock").write_text("999999\n")
+    junk = index / "gen-19990101T000000-1-000001"
+    junk.mkdir()
+    (junk / "MAIN_1.toc").write_bytes(b"half")
+    (index / ".CURRENT.999999.tmp").write_text("gen-19990101T000000-1-000001")
+    new = tmp_path / "b.txt"
+    new.write_text(story(2, "left"))
+    report = pipeline.add(archive, corpus, [new], lock_wait=0)
+    assert report.ok and report.indexed == 1
+    assert archive.search(SearchRequest("left")).total == 2
+    with caplog.at_level("WARNING", logger="morgue.store"):
+        assert pipeline.rebuild(archive, corpus, workers=1, lock_wait=0).ok
+    assert not junk.exists()
+    assert "left unfinished by an interrupted rebuild" in caplog.text
+    assert archive.search(SearchRequest("left")).total == 2
