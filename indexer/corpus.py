@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import re
 import secrets
 import datetime as dt
 from dataclasses import dataclass
@@ -93,9 +95,16 @@ def iter_corpus(root: Path) -> Iterator[CorpusFile | Skipped]:
                 rel = relative_name(path, root)
             except ValueError:
                 continue
-            if entry.is_symlink() and not is_inside(path, root):
-                yield Skipped(rel, "symbolic link pointing outside the corpus")
-                continue
+            if entry.is_symlink():
+                try:
+                    path.resolve(strict=True)
+                except (RuntimeError, OSError) as exc:
+                    loop = isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == 40
+                    yield Skipped(rel, "symbolic link loop" if loop else "broken symbolic link")
+                    continue
+                if not is_inside(path, root):
+                    yield Skipped(rel, "symbolic link pointing outside the corpus")
+                    continue
             try:
                 if entry.is_dir():
                     subdirs.append(path)
@@ -127,6 +136,22 @@ def read_sidecar(path: Path) -> dict[str, str]:
     if not isinstance(data, dict):
         raise CorpusError(f"{side.name}: metadata must be a JSON object")
     return {k: str(v) for k, v in data.items() if v is not None}
+
+
+_TEMP_NAME = re.compile(r"^\..+\.[0-9a-f]{8}\.tmp$|^.+\.meta\.json\.tmp$")
+
+
+def remove_temp_files(corpus: Path) -> list[str]:
+    """Remove copies a killed `add` left half-written (call only while holding the lock)."""
+    removed = []
+    for folder, _dirs, names in os.walk(corpus):
+        for name in names:
+            if _TEMP_NAME.match(name):
+                path = Path(folder) / name
+                with contextlib.suppress(OSError):
+                    path.unlink()
+                    removed.append(relative_name(path, corpus.resolve()))
+    return removed
 
 
 def _exclusive_copy(data: bytes, dest: Path) -> bool:

@@ -47,6 +47,18 @@ def _codec(name: bytes | str) -> str | None:
         return None
 
 
+def utf16_without_bom(data: bytes) -> str | None:
+    """"utf-16-le" or "utf-16-be" for text in UTF-16 that lacks a byte-order mark."""
+    head = data[:4096]
+    if len(head) < 8:
+        return None
+    even, odd = head[0::2], head[1::2]
+    for zeros, chars, name in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        if zeros.count(0) >= 0.9 * len(zeros) and chars.count(0) <= 0.05 * len(chars):
+            return name
+    return None
+
+
 def looks_binary(data: bytes) -> bool:
     """True for bytes that are clearly not text (NULs or many control bytes up front)."""
     head = data[:4096]
@@ -55,7 +67,7 @@ def looks_binary(data: bytes) -> bool:
     if any(head.startswith(bom) for bom, _ in _BOMS):
         return False
     if b"\x00" in head:
-        return True
+        return utf16_without_bom(head) is None
     controls = sum(1 for b in head if b < 9 or 13 < b < 32)
     return controls / len(head) > 0.05
 
@@ -78,6 +90,9 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
     for bom, enc in _BOMS:
         if data.startswith(bom):
             return data.decode(enc, errors="replace"), enc
+    wide = utf16_without_bom(data)
+    if wide:
+        return data.decode(wide, errors="replace"), wide
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:

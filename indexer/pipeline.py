@@ -21,7 +21,8 @@ from archive.errors import ArchiveError
 from indexer.banner import remove_banner_text
 from indexer.cache import CACHE_FILE, ExtractionCache
 from indexer.corpus import (CorpusFile, Skipped, iter_corpus, read_corpus_bytes, read_sidecar,
-                            relative_name, store_in_corpus, write_sidecar)
+                            relative_name, remove_temp_files, store_in_corpus,
+                            write_sidecar)
 from indexer.draft import Draft, ExtractionError, RecordError
 from indexer.formats import detect_format, read_file_bytes, reader_for
 from indexer.language import detect_language
@@ -359,6 +360,9 @@ def add(archive: Archive, corpus: Path, paths: Iterable[Path], meta: dict[str, s
     lock = archive.lock()
     lock.acquire(wait=lock_wait, on_wait=on_wait)
     try:
+        for rel in remove_temp_files(corpus):
+            report.skipped.append(Problem(rel, "half-written copy left by an interrupted add; "
+                                               "removed"))
         seen: dict[str, str] = {}
         with WorkerPool(_extract_job, 1, file_seconds, warm_up=warm_up) as pool, \
                 archive.update() as sink:
