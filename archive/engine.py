@@ -41,8 +41,11 @@ class Archive(Protocol):
     def stats(self) -> IndexStats: ...
 
 
-def open_archive(config: Config) -> Archive:
-    """The archive for a configuration (the index need not exist yet)."""
+def open_archive(config: Config, result_cache: int = 256) -> Archive:
+    """The archive for a configuration (the index need not exist yet).
+
+    `result_cache` is how many recent search pages are kept per index state (0: none).
+    """
     from archive.whoosh_engine import WhooshArchive
 
-    return WhooshArchive(config.index_dir)
+    return WhooshArchive(config.index_dir, result_cache=result_cache)

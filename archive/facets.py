@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections import Counter
+from collections import Counter, OrderedDict
 from typing import Iterable
 
 from archive.age import AGE_BANDS, BAND_ORDER, age_band, band_label, whole_years
@@ -16,8 +16,8 @@ FACET_LIMIT = 10  # values shown per facet before "more"
 class ColumnCache:
     """Column values of every document of one searcher, read once and reused.
 
-    Keyed by the searcher's reader; Whoosh gives a refreshed searcher a new
-    reader, so a commit is seen by the next search.
+    Keyed by the index state the searcher sees (see `_reader_key`), so a commit
+    is seen by the next search.
     """
 
     def __init__(self):
@@ -27,7 +27,7 @@ class ColumnCache:
 
     def columns(self, searcher, names: Iterable[str]) -> dict[str, list]:
         reader = searcher.reader()
-        key = (id(reader), reader.doc_count_all())
+        key = self._reader_key(searcher)
         with self._lock:
             if key != self._key:
                 self._key, self._columns = key, {}
@@ -73,8 +73,50 @@ class ColumnCache:
 
     @staticmethod
     def _reader_key(searcher):
+        """The index state a searcher sees: (generation folder, commit number).
+
+        Every thread has its own searcher, but searchers of one state number their
+        documents alike, so the caches are shared between threads.
+        """
+        state = getattr(searcher, "morgue_state", None)
+        if state is not None:
+            return state
         reader = searcher.reader()
         return (id(reader), reader.doc_count_all())
+
+
+class ResultCache:
+    """Recent search pages of one index state (least recently used go first).
+
+    Keyed like ColumnCache by the searcher's reader, so the first search after a
+    commit starts an empty cache and no stale page is ever served.
+    """
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self._lock = threading.Lock()
+        self._key = None
+        self._pages: OrderedDict = OrderedDict()
+
+    def get(self, searcher, key):
+        reader_key = ColumnCache._reader_key(searcher)
+        with self._lock:
+            if reader_key != self._key:
+                self._key, self._pages = reader_key, OrderedDict()
+                return None
+            page = self._pages.get(key)
+            if page is not None:
+                self._pages.move_to_end(key)
+            return page
+
+    def put(self, searcher, key, page) -> None:
+        reader_key = ColumnCache._reader_key(searcher)
+        with self._lock:
+            if reader_key != self._key:
+                return
+            self._pages[key] = page
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
 
 
 def count_values(values: list[tuple[str, ...]], docs: Iterable[int]) -> Counter:

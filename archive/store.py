@@ -353,6 +353,7 @@ class SearcherPool:
         reader, toc = open_reader(ix, previous)
         kwargs = {"weighting": self.weighting} if self.weighting is not None else {}
         searcher = Searcher(reader, fromindex=ix, **kwargs)
+        searcher.morgue_state = (gen, toc)  # the index state, for caches shared by threads
         local.searcher, local.gen, local.toc = searcher, gen, toc
         return searcher
 

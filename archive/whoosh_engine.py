@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import time
 from collections import Counter
@@ -62,11 +63,12 @@ class ArticleSink:
 class WhooshArchive:
     """An archive stored in a Whoosh index directory."""
 
-    def __init__(self, index_dir: str | Path):
+    def __init__(self, index_dir: str | Path, result_cache: int = 256):
         self.index_dir = Path(index_dir)
         self.store = IndexStore(self.index_dir)
         self.pool = SearcherPool(self.store)
         self.columns = fc.ColumnCache()
+        self.results = fc.ResultCache(result_cache)
         self._schema = None
 
     # -- writing -----------------------------------------------------------
@@ -161,11 +163,25 @@ class WhooshArchive:
     def search(self, request: SearchRequest, today: dt.date | None = None,
                with_facets: bool = True, facet_limit: int | None = fc.FACET_LIMIT,
                _stream: bool = False) -> SearchPage:
-        """Run a search: matching set, filters, facet counts, one page of hits with snippets."""
+        """Run a search: matching set, filters, facet counts, one page of hits with snippets.
+
+        Pages are cached per index state (see ResultCache): a commit empties the cache.
+        """
         started = time.perf_counter()
         today = today or today_default()
         self._check(request)
         searcher = self._searcher()
+        key = (request, today, with_facets, facet_limit)
+        if not _stream and self.results.size:
+            cached = self.results.get(searcher, key)
+            if cached is not None:
+                return dataclasses.replace(cached, seconds=time.perf_counter() - started)
+        page = self._search(request, searcher, today, with_facets, facet_limit, _stream, started)
+        if not _stream:
+            self.results.put(searcher, key, page)
+        return page
+
+    def _search(self, request, searcher, today, with_facets, facet_limit, _stream, started):
         parsed = parse_query(request.query, searcher.schema)
         reader = searcher.reader()
         budget = Budget()

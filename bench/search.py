@@ -77,7 +77,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args(argv)
     queries = load_queries()
-    archive = open_archive(Config(Path("."), args.index))
+    # Without the page cache: every query of every round does the full work.
+    archive = open_archive(Config(Path("."), args.index), result_cache=0)
     plain = None
     if args.plain:
         from archive.reference import PlainSearcher

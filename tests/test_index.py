@@ -145,3 +145,31 @@ def test_age_from_date_and_banner():
     assert age_warning(dt.date(2001, 1, 1), banner, today).years == 25
     assert [age_band(y) for y in (None, 0, 1, 4, 5, 10, 19, 20, 60)] == [
         "unknown", "lt1", "1-5", "1-5", "5-10", "10-20", "10-20", "gt20", "gt20"]
+
+
+def test_result_cache_serves_repeats_and_forgets_at_a_commit(built):
+    first = built.search(SearchRequest("Taliban"))
+    again = built.search(SearchRequest("Taliban"))
+    assert again.hits == first.hits and again.total == first.total == 1
+    assert again.seconds <= first.seconds
+    with built.update() as sink:
+        sink.add(_article(9, body="The Taliban and the harbours."))
+    assert built.search(SearchRequest("Taliban")).total == 2
+
+
+def test_caches_are_shared_between_threads(built):
+    import threading
+
+    built.search(SearchRequest("Taliban"))
+    cached = dict(built.results._pages)
+    states = [built._searcher().morgue_state]
+
+    def other_thread():
+        states.append(built._searcher().morgue_state)
+        built.search(SearchRequest("Taliban"))  # served from the shared cache
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    thread.join()
+    assert states[0] == states[1] == (built.store.current_name(), states[0][1])
+    assert dict(built.results._pages) == cached  # no new entry, no reset
