@@ -7,6 +7,8 @@ import threading
 from collections import Counter, OrderedDict
 from typing import Iterable
 
+import numpy as np
+
 from archive.age import AGE_BANDS, BAND_ORDER, age_band, band_label, whole_years
 from archive.whoosh_schema import FACET_FIELDS, split_column_value
 
@@ -71,6 +73,122 @@ class ColumnCache:
                 self._columns[key] = index
         return index
 
+    def _cached(self, searcher, key, build):
+        state = self._reader_key(searcher)
+        with self._lock:
+            value = self._columns.get(key) if self._key == state else None
+        if value is None:
+            value = build()
+            with self._lock:
+                if self._key == state:
+                    self._columns[key] = value
+        return value
+
+    def facet_arrays(self, searcher, facet: str):
+        """A facet as arrays: document of each entry, value code of each entry, the values."""
+        def build():
+            per_doc = self.facet_values(searcher, facet)
+            codes: dict[str, int] = {}
+            flat, lengths = [], []
+            for values in per_doc:
+                lengths.append(len(values))
+                for v in values:
+                    flat.append(codes.setdefault(v, len(codes)))
+            entry_doc = np.repeat(np.arange(len(per_doc), dtype=np.int64),
+                                  np.asarray(lengths, dtype=np.int64))
+            return entry_doc, np.asarray(flat, dtype=np.int64), list(codes)
+        return self._cached(searcher, "arrays:" + facet, build)
+
+    def date_arrays(self, searcher):
+        """Dates as arrays: ordinal (0 unknown), year, month, day, banner years."""
+        def build():
+            cols = self.columns(searcher, ["date", "banner_years"])
+            ordinals = np.asarray(cols["date"], dtype=np.int64)
+            known = ordinals > 0
+            days = np.where(known, ordinals - _EPOCH_ORDINAL, 0).astype("datetime64[D]")
+            years = days.astype("datetime64[Y]").astype(np.int64) + 1970
+            months = days.astype("datetime64[M]").astype(np.int64) % 12 + 1
+            mdays = (days - days.astype("datetime64[M]")).astype(np.int64) + 1
+            banners = np.asarray(cols["banner_years"], dtype=np.int64)
+            return ordinals, known, years, months, mdays, banners
+        return self._cached(searcher, "dates", build)
+
+    def count_facet(self, searcher, facet: str, docs) -> Counter:
+        """How many of `docs` have each value of a facet."""
+        entry_doc, flat, values = self.facet_arrays(searcher, facet)
+        if not len(flat):
+            return Counter()
+        mask = doc_mask(docs, self._doc_count(searcher))
+        counts = np.bincount(flat[mask[entry_doc]], minlength=len(values))
+        return Counter({values[i]: int(n) for i in np.flatnonzero(counts)
+                        for n in (counts[i],)})
+
+    def count_years(self, searcher, docs) -> Counter:
+        ordinals, known, years, *_ = self.date_arrays(searcher)
+        mask = doc_mask(docs, len(ordinals))
+        out = Counter()
+        unknown = int(np.count_nonzero(mask & ~known))
+        if unknown:
+            out["unknown"] = unknown
+        picked = years[mask & known]
+        if len(picked):
+            low = int(picked.min())
+            counts = np.bincount(picked - low)
+            out.update({str(low + i): int(counts[i]) for i in np.flatnonzero(counts)})
+        return out
+
+    def count_ages(self, searcher, docs, today: dt.date) -> Counter:
+        ordinals, known, years, months, mdays, banners = self.date_arrays(searcher)
+        mask = doc_mask(docs, len(ordinals))
+        before = (months > today.month) | ((months == today.month) & (mdays > today.day))
+        age = np.where(known, np.maximum(today.year - years - before, 0),
+                       np.where(banners > 0, banners, -1))
+        age = age[mask]
+        out = Counter()
+        unknown = int(np.count_nonzero(age < 0))
+        if unknown:
+            out["unknown"] = unknown
+        for key, _label, low, high in AGE_BANDS:
+            sel = (age >= low) if high is None else ((age >= low) & (age < high))
+            n = int(np.count_nonzero(sel))
+            if n:
+                out[key] = n
+        return out
+
+    def year_docs(self, searcher, wanted: set[str]) -> set[int]:
+        """Documents published in one of the `wanted` years ("unknown": no date)."""
+        _ordinals, known, years, *_ = self.date_arrays(searcher)
+        numbers = [int(y) for y in wanted if y.isdigit()]
+        sel = known & np.isin(years, numbers)
+        if "unknown" in wanted:
+            sel |= ~known
+        return set(np.flatnonzero(sel).tolist())
+
+    def age_docs(self, searcher, wanted: set[str], today: dt.date) -> set[int]:
+        """Documents in one of the `wanted` age bands."""
+        ordinals, known, years, months, mdays, banners = self.date_arrays(searcher)
+        before = (months > today.month) | ((months == today.month) & (mdays > today.day))
+        age = np.where(known, np.maximum(today.year - years - before, 0),
+                       np.where(banners > 0, banners, -1))
+        sel = np.zeros(len(ordinals), dtype=bool)
+        if "unknown" in wanted:
+            sel |= age < 0
+        for key, _label, low, high in AGE_BANDS:
+            if key in wanted:
+                sel |= (age >= low) if high is None else ((age >= low) & (age < high))
+        return set(np.flatnonzero(sel).tolist())
+
+    def date_docs(self, searcher, low: int, high: int) -> set[int]:
+        """Documents whose date ordinal is within [low, high] (unknown dates never are)."""
+        ordinals = self.date_arrays(searcher)[0]
+        return set(np.flatnonzero((ordinals >= low) & (ordinals <= high)).tolist())
+
+    def undated_docs(self, searcher) -> set[int]:
+        return set(np.flatnonzero(~self.date_arrays(searcher)[1]).tolist())
+
+    def _doc_count(self, searcher) -> int:
+        return searcher.reader().doc_count_all()
+
     @staticmethod
     def _reader_key(searcher):
         """The index state a searcher sees: (generation folder, commit number).
@@ -117,6 +235,19 @@ class ResultCache:
             self._pages[key] = page
             while len(self._pages) > self.size:
                 self._pages.popitem(last=False)
+
+
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
+def doc_mask(docs, size: int) -> np.ndarray:
+    """A boolean array over document numbers, True for `docs` (a set, list or array)."""
+    mask = np.zeros(size, dtype=bool)
+    if isinstance(docs, np.ndarray):
+        mask[docs] = True
+    elif docs:
+        mask[np.fromiter(docs, dtype=np.int64, count=len(docs))] = True
+    return mask
 
 
 def count_values(values: list[tuple[str, ...]], docs: Iterable[int]) -> Counter:

@@ -273,7 +273,6 @@ class WhooshArchive:
         for name, _ in request.filters:
             if name not in names:
                 names.append(name)
-        all_docs = None
         for name in names:
             values = request.filter_values(name)
             if name in FACET_FIELDS:
@@ -285,47 +284,39 @@ class WhooshArchive:
                 # documents only) is always intersected with these sets.
                 sets[name] = docs
                 continue
-            if all_docs is None:
-                all_docs = list(searcher.reader().all_doc_ids())
             if name == "year":
-                wanted = set()
                 for v in values:
                     if v != "unknown" and not (v.isdigit() and len(v) == 4):
                         raise BadQuery(f"filter year: {v!r} is not a year")
-                    wanted.add(v)
-                sets[name] = {d for d in all_docs
-                              if (str(dt.date.fromordinal(dates[d]).year) if dates[d]
-                                  else "unknown") in wanted}
+                sets[name] = self.columns.year_docs(searcher, set(values))
             elif name == "age":
                 bad = [v for v in values if v not in BAND_ORDER]
                 if bad:
                     raise BadQuery(f"filter age: {bad[0]!r} is not one of {', '.join(BAND_ORDER)}")
-                wanted = set(values)
-                sets[name] = {d for d in all_docs
-                              if fc.band_of(dates[d], banners[d], today) in wanted}
+                sets[name] = self.columns.age_docs(searcher, set(values), today)
             elif name == "date":
                 docs: set[int] = set()
                 for v in values:
                     if v == "unknown":
-                        docs |= {d for d in all_docs if not dates[d]}
+                        docs |= self.columns.undated_docs(searcher)
                     else:
-                        docs |= self._in_range(set(all_docs), dates,
-                                               parse_date_range(v, "filter date"))
+                        low, high = parse_date_range(v, "filter date").bounds()
+                        docs |= self.columns.date_docs(searcher, low, high)
                 sets[name] = docs
         return sets
 
     def _facet(self, name, docs, request, searcher, dates, banners, today) -> Facet | None:
         selected = set(request.filter_values(name))
         if name == "year":
-            counts = fc.count_years(dates, docs)
+            counts = self.columns.count_years(searcher, docs)
             order = sorted(counts, key=lambda y: (y == "unknown", -int(y) if y.isdigit() else 0))
             labels = {"unknown": "Date unknown"}
         elif name == "age":
-            counts = fc.count_ages(dates, banners, docs, today)
+            counts = self.columns.count_ages(searcher, docs, today)
             order = [b for b in BAND_ORDER if counts.get(b)]
             labels = {b: band_label(b) for b in BAND_ORDER}
         else:
-            counts = fc.count_values(self.columns.facet_values(searcher, name), docs)
+            counts = self.columns.count_facet(searcher, name, docs)
             order = [v for v, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
             labels = {}
         if not counts and not selected:
