@@ -66,7 +66,7 @@ def earliest_first(members: list[int], dates: list[int]) -> list[int]:
 
 def page_of_stories(searcher, query, final: set[int], groups: dict[str, list[int]],
                     story_col: list, dates: list[int], sort: str, start: int, end: int,
-                    search) -> list[int]:
+                    search, scores: dict[int, float] | None = None) -> list[int]:
     """Document numbers shown on one page of stories: each story's earliest matching version.
 
     Stories are ranked by their best-scoring version (relevance) or by the date of their
@@ -80,14 +80,18 @@ def page_of_stories(searcher, query, final: set[int], groups: dict[str, list[int
         limit = end * 2 + 20
         while True:
             results = search(query, filter=final, limit=limit)
-            for docnum, _score in results.items():
+            best: dict[str, float] = {}
+            for docnum, score in results.items():
                 key = story_of(story_col, docnum)
                 if key not in seen:
                     seen.add(key)
                     order.append(key)
+                    best[key] = score
             if len(order) >= end or limit >= len(final) or results.scored_length() < limit:
                 break
             order, seen, limit = [], set(), limit * 4
+        if scores is not None:  # a story's score is its best version's
+            scores.update({first[k]: best[k] for k in order[start:end]})
         return [first[k] for k in order[start:end]]
     unknown = dt.date.max.toordinal()
     if sort == "oldest":

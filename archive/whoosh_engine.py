@@ -18,7 +18,7 @@ from archive.errors import ArticleNotFound, BadQuery, IndexCorrupt
 from archive.query import DateRange, ParsedQuery, parse_date_range, parse_query
 from archive.records import (Article, Facet, FacetValue, Hit, IndexStats, SearchPage,
                              SearchRequest, SORTS)
-from archive.snippets import MarkFormatter, fragmenter, lead, mark_text
+from archive.snippets import lead, make_snippets, mark_text, query_terms
 from archive.store import ArchiveLock, IndexStore, SearcherPool, whoosh_writer
 from archive.whoosh_schema import FACET_FIELDS, from_stored, to_document
 from archive import reporter, stories
@@ -339,48 +339,50 @@ class WhooshArchive:
         with_terms = parsed.query is not None and not budget.heavy
         kwargs = {"filter": final, "limit": end, "terms": with_terms}
         groups = None
+        scores: dict[int, float] = {}
         if request.group:  # one hit per story: its earliest matching version
             story_col = reporter.story_column(self.columns, searcher)
             groups = stories.group_by_story(story_col, final)
             shown = stories.page_of_stories(
                 searcher, parsed.query, final, groups, story_col, self.columns.columns(
                     searcher, ["date"])["date"], request.sort, start, end,
-                lambda q_, **kw: timed_search(searcher, q_, budget, **kw))
-            if not shown:
-                return []
-            kwargs.update(filter=set(shown), limit=None)
-        if request.sort == "newest":
-            kwargs.update(sortedby="date", reverse=True)
-        elif request.sort == "oldest":
-            kwargs.update(sortedby="date_asc")
-        elif parsed.query is None:
-            kwargs.update(sortedby="date", reverse=True)
-        try:
-            results = timed_search(searcher, q, budget, **kwargs)
-        except Exception as exc:
-            raise BadQuery(f"q: the query cannot be run ({exc})") from None
-        results.fragmenter = fragmenter()
-        results.formatter = MarkFormatter()
-        hits = []
-        listed = results[start:end] if groups is None else stories.in_order(results, shown)
-        for rank, hit in enumerate(listed, start=start + 1):
-            stored = hit.fields()
+                lambda q_, **kw: timed_search(searcher, q_, budget, **kw), scores)
+        else:
+            if request.sort == "newest":
+                kwargs.update(sortedby="date", reverse=True)
+            elif request.sort == "oldest":
+                kwargs.update(sortedby="date_asc")
+            elif parsed.query is None:
+                kwargs.update(sortedby="date", reverse=True)
+            kwargs["terms"] = False  # snippets come from make_snippets, not Whoosh's highlighter
             try:
-                article = from_stored(stored)
+                results = timed_search(searcher, q, budget, **kwargs)
             except Exception as exc:
-                raise IndexCorrupt(f"stored fields of document {hit.docnum} are damaged: {exc}"
+                raise BadQuery(f"q: the query cannot be run ({exc})") from None
+            shown = []
+            for docnum, score in list(results.items())[start:end]:
+                shown.append(docnum)
+                scores[docnum] = score
+        if not shown:
+            return []
+        terms = query_terms(parsed.query, searcher.reader()) if with_terms else frozenset()
+        body_field = searcher.schema["body"]
+        hits = []
+        for rank, docnum in enumerate(shown, start=start + 1):
+            try:
+                article = from_stored(searcher.stored_fields(docnum))
+            except Exception as exc:
+                raise IndexCorrupt(f"stored fields of document {docnum} are damaged: {exc}"
                                    ) from None
-            snippets: tuple[str, ...] = ()
-            if with_terms and hit.matched_terms():
-                # MarkFormatter.format returns the fragments as a list.
-                snippets = tuple(s for s in hit.highlights("body", top=3) or () if s)
+            snippets = make_snippets(article.body, terms, body_field.fold, body_field.tokens)
             if not snippets:
                 snippets = (lead(article.body),)
-            score = round(hit.score, 4) if hit.score is not None and request.sort == "relevance" \
+            score = scores.get(docnum)
+            score = round(score, 4) if score is not None and request.sort == "relevance" \
                 and parsed.query is not None else None
             story, versions = None, 0
             if groups is not None:
-                story = stories.story_of(story_col, hit.docnum)
+                story = stories.story_of(story_col, docnum)
                 versions = len(groups.get(story, ())) - 1
             hits.append(Hit(article, rank, score, snippets, story, max(0, versions)))
         return hits

@@ -87,6 +87,13 @@ class FastText(fields.TEXT):
     still go through the analyzer. This is where most of the indexing time went.
     """
 
+    tokens = None  # set below: the tokenizer regex (for snippets)
+
+    @staticmethod
+    def fold(word: str) -> str | None:
+        """A word's index term, or None when the index drops it (for snippets)."""
+        return _fold(word)
+
     def index(self, value: Any, **kwargs: Any):
         if kwargs or not isinstance(value, str):
             yield from super().index(value, **kwargs)
@@ -112,6 +119,7 @@ class FastText(fields.TEXT):
 
 
 _TOKEN_RE = re.compile(TOKEN_PATTERN)
+FastText.tokens = _TOKEN_RE
 _STEM_CACHE: dict[str, str | None] = {}
 
 

@@ -173,3 +173,23 @@ def test_caches_are_shared_between_threads(built):
     thread.join()
     assert states[0] == states[1] == (built.store.current_name(), states[0][1])
     assert dict(built.results._pages) == cached  # no new entry, no reset
+
+
+def test_snippets_mark_exactly_the_matched_words():
+    from archive.snippets import make_snippets
+    from archive.whoosh_schema import build_schema
+
+    body = build_schema()["body"]
+    text = ("Officials said the weapons arrived.\n\nRussia's weapon deliveries to the Taliban "
+            "grew; <b>weaponry</b> & arms followed. " + "Filler words here. " * 30 +
+            "A last weapon.")
+    snippets = make_snippets(text, frozenset({"weapon", "taliban"}), body.fold, body.tokens)
+    assert 1 <= len(snippets) <= 3
+    joined = " ".join(snippets)
+    import re
+    assert re.findall(r"<mark>(.*?)</mark>", joined) == ["weapons", "weapon", "Taliban",
+                                                          "weapon"] or \
+        sorted(re.findall(r"<mark>(.*?)</mark>", joined)) == sorted(
+            ["weapons", "weapon", "Taliban", "weapon"])
+    assert "&lt;b&gt;weaponry&lt;/b&gt; &amp; arms" in joined  # escaped, and not a match
+    assert all(not s.startswith(" ") for s in snippets)
