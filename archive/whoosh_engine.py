@@ -236,7 +236,11 @@ class WhooshArchive:
                 if facet is not None:
                     facet_list.append(reporter.truncate_facet(facet, facet_limit))
 
-        hits = self._page(request, parsed, searcher, final, budget)
+        # Without filters the ranking pass needs no filter set, which lets Whoosh skip
+        # low-scoring blocks of postings.
+        hits = self._page(request, parsed, searcher, final, budget,
+                          filtered=final is not matched or parsed.query is None
+                          or rank.widened)
         notes = []
         if parsed.dates:
             notes.append("dates: " + ", ".join(r.label() for r in parsed.dates))
@@ -329,7 +333,8 @@ class WhooshArchive:
                      total_values=len(values))
 
     def _page(self, request: SearchRequest, parsed: ParsedQuery, searcher,
-              final: set[int], budget: Budget | None = None) -> list[Hit]:
+              final: set[int], budget: Budget | None = None, filtered: bool = True
+              ) -> list[Hit]:
         start = (request.page - 1) * request.page_size
         end = start + request.page_size
         if not final or start >= len(final):
@@ -337,7 +342,7 @@ class WhooshArchive:
         budget = budget or Budget()
         q = parsed.query if parsed.query is not None else wq.Every()
         with_terms = parsed.query is not None and not budget.heavy
-        kwargs = {"filter": final, "limit": end, "terms": with_terms}
+        kwargs = {"filter": final if filtered else None, "limit": end, "terms": with_terms}
         groups = None
         scores: dict[int, float] = {}
         if request.group:  # one hit per story: its earliest matching version
@@ -346,7 +351,9 @@ class WhooshArchive:
             shown = stories.page_of_stories(
                 searcher, parsed.query, final, groups, story_col, self.columns.columns(
                     searcher, ["date"])["date"], request.sort, start, end,
-                lambda q_, **kw: timed_search(searcher, q_, budget, **kw), scores)
+                lambda q_, **kw: timed_search(searcher, q_, budget,
+                                              **(kw if filtered else {**kw, "filter": None})),
+                scores)
         else:
             if request.sort == "newest":
                 kwargs.update(sortedby="date", reverse=True)
