@@ -239,7 +239,7 @@ class WhooshArchive:
         # Without filters the ranking pass needs no filter set, which lets Whoosh skip
         # low-scoring blocks of postings.
         hits = self._page(request, parsed, searcher, final, budget,
-                          filtered=final is not matched or parsed.query is None
+                          filtered=bool(filter_sets or parsed.dates) or parsed.query is None
                           or rank.widened)
         notes = []
         if parsed.dates:
