@@ -227,6 +227,16 @@ class ResultCache:
                 self._pages.move_to_end(key)
             return page
 
+    def remember(self, searcher, key, compute):
+        """The cached value for `key`, computed (and kept) when missing."""
+        if not self.size:
+            return compute()
+        value = self.get(searcher, key)
+        if value is None:
+            value = compute()
+            self.put(searcher, key, value)
+        return value
+
     def put(self, searcher, key, page) -> None:
         reader_key = ColumnCache._reader_key(searcher)
         with self._lock:

@@ -149,16 +149,13 @@ class WhooshArchive:
     def marked_text(self, article: Article, query_text: str) -> tuple[list[str], int]:
         """The article's paragraphs as HTML with the query's words marked, and the mark count."""
         searcher = self._searcher()
-        terms: set[str] = set()
+        terms: frozenset[str] = frozenset()
         if query_text.strip():
             with contextlib.suppress(BadQuery):
                 parsed = parse_query(query_text, searcher.schema)
-                if parsed.query is not None:
-                    terms = {t.decode() if isinstance(t, bytes) else t
-                             for f, t in parsed.query.iter_all_terms(phrases=True)
-                             if f in ("body", "title")}
-        analyzer = searcher.schema["body"].analyzer
-        return mark_text(article.body, terms, analyzer)
+                terms = query_terms(parsed.query, searcher.reader())
+        body = searcher.schema["body"]
+        return mark_text(article.body, terms, body.fold, body.tokens)
 
     def search(self, request: SearchRequest, today: dt.date | None = None,
                with_facets: bool = True, facet_limit: int | None = fc.FACET_LIMIT,
@@ -408,12 +405,17 @@ class WhooshArchive:
     # -- article tools -------------------------------------------------------
     def versions(self, article: Article) -> list[Version]:
         """The other versions of an article's story (exact and near duplicates), earliest first."""
-        return stories.versions(self._searcher(), article, from_stored)
+        searcher = self._searcher()
+        return self.results.remember(searcher, ("versions", article.id),
+                                     lambda: stories.versions(searcher, article, from_stored))
 
     def more_like_this(self, article: Article, top: int = stories.MORE_LIKE_THIS
                        ) -> list[Version]:
         """Articles on the same subjects (key terms of the body), other versions left out."""
-        return stories.more_like_this(self._searcher(), article, from_stored, top)
+        searcher = self._searcher()
+        return self.results.remember(
+            searcher, ("more-like-this", article.id, top),
+            lambda: stories.more_like_this(searcher, article, from_stored, top))
 
 
 def year_counts(counter: Counter) -> list[tuple[str, int]]:
