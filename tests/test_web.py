@@ -108,7 +108,9 @@ def test_hostile_article_is_inert_everywhere(web):
     for url in ("/?q=grain", "/article/x1", "/article/x1?q=grain"):
         html = web.get(url).get_data(as_text=True)
         page = BeautifulSoup(html, "lxml")
-        assert not page.find_all("script")
+        # The only script is our own keys.js, from 'self', never inline.
+        assert [(s.get("src"), s.string) for s in page.find_all("script")] == [
+            ("/static/keys.js", None)]
         # The only SVG allowed is our own time histogram (built server-side, escaped).
         stray_svg = [s for s in page.find_all("svg") if s.find_parent("figure", "histogram") is None]
         assert not page.find_all(attrs={"onerror": True}) and not stray_svg

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 import zlib
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlencode
@@ -14,6 +15,7 @@ from markupsafe import Markup
 from archive import (FILTER_NAMES, SORTS, ArticleNotFound, BadQuery, SearchPage,
                      SearchRequest)
 from archive.marks import link_marks
+from archive.store import LOCK_FILE
 
 bp = Blueprint("search", __name__)
 
@@ -87,12 +89,35 @@ def safe_url(url: str | None) -> str | None:
     return None
 
 
+def _index_being_built() -> bool:
+    """True while another process holds the writer lock (its pid is in the lock file)."""
+    lock = current_app.extensions["morgue"]["config"].index_dir / LOCK_FILE
+    try:
+        pid = int(lock.read_text().strip() or 0)
+    except (OSError, ValueError):
+        return False
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False  # a writer that died left its pid behind
+    except PermissionError:
+        pass
+    return True
+
+
 @bp.route("/")
 def index():
     req = search_request()
     archive = _archive()
     if not archive.exists():
-        return render_template("empty.html"), 200
+        building = _index_being_built()
+        resp = current_app.make_response((render_template("empty.html", building=building),
+                                           503 if building else 200))
+        if building:
+            resp.headers["Retry-After"] = "60"
+        return resp
     error = None
     try:
         page = archive.search(req, today=_today())
