@@ -1,0 +1,196 @@
+"""Real-browser fixtures: a real archive in a temp folder, `manage.py serve` on a free port, and
+Debian's Chromium driven by Playwright (never a downloaded browser).
+
+The archive holds the seed article, one Reuters-21578 SGML file and a handful of real saved
+web pages from the shared data (copied into the temp corpus). Without the shared data only the
+seed is indexed, and the tests that need more say so and skip.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SEED = REPO / "corpus" / "000_63e57cd8b9eaabc8.txt"
+SCREENSHOTS = REPO / "docs" / "screenshots"
+REUTERS_FILE = "reut2-000.sgm"
+EXTRACTION_PAGES = 5
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def shared_root() -> Path:
+    return Path(os.environ.get("MORGUE_SHARED") or Path(__file__).resolve().parents[3] / "shared")
+
+
+def chromium_path() -> str | None:
+    if Path("/usr/bin/chromium").exists():
+        return "/usr/bin/chromium"
+    return shutil.which("chromium")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _manage(corpus: Path, index: Path, *args: str, timeout: float = 300) -> None:
+    done = subprocess.run([sys.executable, "manage.py", "--corpus", str(corpus), "--index",
+                           str(index), *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=timeout)
+    assert done.returncode == 0, done.stderr
+
+
+class Server:
+    """`python manage.py serve` as a subprocess, terminated by `stop()`."""
+
+    def __init__(self, corpus: Path, index: Path, log: Path, *options: str):
+        self._log_path = log
+        for _attempt in range(3):  # a free port can be taken by another process before we bind
+            if self._start(corpus, index, options):
+                return
+            if "address already in use" not in log.read_text().lower():
+                pytest.fail(f"server exited: {log.read_text()}")
+        pytest.fail(f"server could not find a free port: {log.read_text()}")
+
+    def _start(self, corpus: Path, index: Path, options: tuple[str, ...]) -> bool:
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self._log = open(self._log_path, "w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "manage.py", "--corpus", str(corpus), "--index", str(index), "serve",
+             "--host", "127.0.0.1", "--port", str(self.port), *options],
+            cwd=REPO, stdout=self._log, stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(self.base + "/search.json?size=1", timeout=5) as r:
+                    r.read()
+                return True
+            except urllib.error.HTTPError as answer:
+                answer.close()
+                return True  # it answers (an archive without an index answers 503)
+            except OSError:
+                if self.proc.poll() is not None:
+                    self._log.close()
+                    return False
+                time.sleep(0.1)
+        self.stop()
+        pytest.fail("server did not start within 60 s")
+
+    def json(self, path: str) -> dict:
+        with urllib.request.urlopen(self.base + path, timeout=10) as r:
+            return json.loads(r.read())
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(10)
+        self._log.close()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    path = chromium_path()
+    if path is None:
+        pytest.skip("Chromium not found (/usr/bin/chromium or `chromium` on PATH): "
+                    "install Debian's package with `apt-get install chromium`")
+    from playwright.sync_api import sync_playwright
+
+    pw = sync_playwright().start()
+    browser = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+    pw.stop()
+
+
+@pytest.fixture(scope="session")
+def site(chromium, tmp_path_factory):
+    """A served archive: the seed, plus Reuters and real web pages when the shared data is here."""
+    base = tmp_path_factory.mktemp("browser-archive")
+    corpus, index = base / "corpus", base / "index"
+    corpus.mkdir()
+    shutil.copy2(SEED, corpus / SEED.name)
+    shared = shared_root()
+    reuters = shared / "data" / "reuters21578" / REUTERS_FILE
+    pages = sorted((shared / "data" / "extraction" / "html").glob("*.html.gz"))[:EXTRACTION_PAGES]
+    has_shared = reuters.is_file() and len(pages) == EXTRACTION_PAGES
+    if has_shared:
+        shutil.copyfile(reuters, corpus / REUTERS_FILE)
+        for page in pages:
+            shutil.copyfile(page, corpus / page.name)
+    _manage(corpus, index, "reindex", "--workers", "2")
+    server = Server(corpus, index, base / "server.log")
+    yield SimpleNamespace(base=server.base, json=server.json, has_shared=has_shared,
+                          shared=shared, corpus=corpus, tmp=base)
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def empty_site(chromium, tmp_path_factory):
+    """A server over an empty corpus and no index yet (`serve --no-build`)."""
+    base = tmp_path_factory.mktemp("browser-empty")
+    (base / "corpus").mkdir()
+    (base / "index").mkdir()
+    server = Server(base / "corpus", base / "index", base / "server.log", "--no-build")
+    yield SimpleNamespace(base=server.base, corpus=base / "corpus", index=base / "index",
+                          manage=lambda *args: _manage(base / "corpus", base / "index", *args))
+    server.stop()
+
+
+@pytest.fixture
+def needs_shared(site):
+    if not site.has_shared:
+        pytest.skip(f"shared data not found under {site.shared} (set MORGUE_SHARED): "
+                    "Reuters-21578 and the extraction pages are needed for this walk-through")
+
+
+def _page(chromium, viewport, **options):
+    context = chromium.new_context(viewport=viewport, accept_downloads=True, **options)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.console_errors = errors
+    return context, page
+
+
+@pytest.fixture
+def desktop(chromium):
+    context, page = _page(chromium, DESKTOP)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone(chromium):
+    context, page = _page(chromium, PHONE, is_mobile=True, has_touch=True,
+                          device_scale_factor=1)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def no_js(chromium):
+    context, page = _page(chromium, DESKTOP, java_script_enabled=False)
+    yield page
+    context.close()
