@@ -16,8 +16,11 @@ from __future__ import annotations
 import dataclasses
 from math import log
 
+from collections import Counter
+
 from whoosh import query as wq
 from whoosh import scoring
+from whoosh.matching import WrappingMatcher
 from whoosh.query.wrappers import WrappingQuery
 from whoosh.searching import SearchContext
 
@@ -28,8 +31,14 @@ BM25_B = 0.75
 BM25_K1 = 1.2
 # Only queries with at least this many required clauses are widened.
 MIN_WIDEN_CLAUSES = 3
-# Added to the score of an article that has every word, so those rank first in a fallback.
-ALL_WORDS_BONUS = 1000.0
+# Pseudo-relevance feedback (RM3-style) for queries of PRF_MIN_WORDS+ words: the
+# PRF_TERMS most probable words of the PRF_DOCS best articles (P(w|D) weighted by the
+# article's share of their scores) are added to the ranking query, together weighing
+# PRF_WEIGHT against the query's own words. It re-orders the matches; it adds none.
+PRF_MIN_WORDS = 3
+PRF_DOCS = 10
+PRF_TERMS = 10
+PRF_WEIGHT = 0.2
 
 FALLBACK_NOTE = "No article has all your words; showing articles with most of them."
 
@@ -37,7 +46,7 @@ FALLBACK_NOTE = "No article has all your words; showing articles with most of th
 def few_note(count: int) -> str:
     """The note when some, but fewer than a page of, articles have every word."""
     noun = "article has" if count == 1 else "articles have"
-    return (f"Only {count} {noun} all your words; they come first, followed by articles "
+    return (f"Only {count} {noun} all your words; showing them among articles "
             "with most of them.")
 
 
@@ -86,7 +95,25 @@ class Weighted(WrappingQuery):
     def matcher(self, searcher, context=None):
         context = (context.set(weighting=self.weighting) if context is not None
                    else SearchContext(weighting=self.weighting))
-        return self.child.matcher(searcher, context)
+        return _Unpruned(self.child.matcher(searcher, context))
+
+
+class _Unpruned(WrappingMatcher):
+    """Scores every match: no block skipping or matcher replacement by minimum score.
+
+    Whoosh's top-N pruning gave wrong top lists for OR queries with boosted or constant-score
+    parts (the ungrouped OR fallback lost a fifth of its relevant articles: TIME MAP 0.589
+    against 0.686 without pruning), so ranked searches score every match.
+    """
+
+    def _replacement(self, newchild):
+        return _Unpruned(newchild)
+
+    def replace(self, minquality=0):
+        return self if self.child.is_active() else self.child.replace(minquality)
+
+    def supports_block_quality(self):
+        return False
 
 
 def weighting() -> scoring.WeightingModel:
@@ -105,11 +132,6 @@ def loosen(q: wq.Query) -> wq.Query:
     if isinstance(q, wq.AndNot):
         return wq.AndNot(loosen(q.a), q.b)
     return q
-
-
-def all_words_first(strict: wq.Query, loose: wq.Query) -> wq.Query:
-    """Rank by the loose query, with a fixed bonus for articles that match the strict one."""
-    return wq.AndMaybe(loose, wq.ConstantScoreQuery(strict, ALL_WORDS_BONUS))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -150,19 +172,59 @@ def widen(parsed: ParsedQuery, found: int, page_size: int) -> ParsedQuery | None
 
 
 def fallback_ranking(strict: ParsedQuery, loose: ParsedQuery, strict_count: int) -> Ranking:
-    """Ranking for a widened search: all-words articles first, then by BM25 over all words."""
-    query = all_words_first(strict.query, loose.query) if strict_count else loose.query
+    """Ranking for a widened search: BM25 over all the words.
+
+    (Putting the articles with every word first cost MAP: TIME 0.667 against 0.686.)
+    """
+    query = loose.query
     note = FALLBACK_NOTE if strict_count == 0 else few_note(strict_count)
     return Ranking(ranked(dataclasses.replace(loose, query=query)), True, (note,))
+
+
+def _body_terms(q: wq.Query) -> set[str]:
+    return {text for field, text in q.iter_all_terms() if field == "body"}
+
+
+def expand(searcher, parsed: ParsedQuery, final: set[int] | None) -> ParsedQuery | None:
+    """The ranking query with RM3-style feedback words added, or None (short query, no hits).
+
+    `parsed.query` is a ranked (`Weighted`) query; `final` the articles it may show.
+    """
+    if parsed.query is None:
+        return None
+    words = _body_terms(parsed.query)
+    if len(words) < PRF_MIN_WORDS:
+        return None
+    top = list(searcher.search(parsed.query, limit=PRF_DOCS, filter=final).items())
+    total = sum(score for _, score in top)
+    if not top or total <= 0:
+        return None
+    analyzer = searcher.schema["body"].analyzer
+    model: Counter = Counter()
+    for docnum, score in top:
+        counts = Counter(t.text for t in analyzer(searcher.stored_fields(docnum).get("body", "")))
+        length = sum(counts.values()) or 1
+        for word, n in counts.items():
+            if word not in words:
+                model[word] += score / total * n / length
+    best = model.most_common(PRF_TERMS)
+    mass = sum(w for _, w in best)
+    if not best or mass <= 0:
+        return None
+    scale = PRF_WEIGHT / (1 - PRF_WEIGHT) * len(words) / mass
+    extra = wq.Or([wq.Term("body", word, boost=w * scale) for word, w in best])
+    inner = parsed.query.child if isinstance(parsed.query, Weighted) else parsed.query
+    return dataclasses.replace(parsed, query=Weighted(wq.Or([inner, extra]), weighting()))
 
 
 def describe() -> str:
     """The ranking configuration in one line (printed by the benchmark)."""
     return (f"RobertsonBM25 B={BM25_B} K1={BM25_K1}; fields "
             + ", ".join(f"{k}^{v}" for k, v in FIELD_BOOSTS.items())
-            + "; all words required, OR fallback (all-words first) when fewer than a page "
-            f"and {MIN_WIDEN_CLAUSES}+ words")
+            + "; all words required, OR fallback when fewer than a page "
+            f"and {MIN_WIDEN_CLAUSES}+ words; RM3 feedback {PRF_TERMS} words of top {PRF_DOCS}, "
+            f"weight {PRF_WEIGHT}, {PRF_MIN_WORDS}+ words")
 
 
-__all__ = ["ALL_WORDS_BONUS", "FALLBACK_NOTE", "Ranking", "RobertsonBM25", "Weighted",
+__all__ = ["FALLBACK_NOTE", "expand", "Ranking", "RobertsonBM25", "Weighted",
            "describe", "fallback_ranking", "few_note", "loosen", "ranked", "weighting", "widen"]

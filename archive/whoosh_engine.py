@@ -233,11 +233,16 @@ class WhooshArchive:
                 if facet is not None:
                     facet_list.append(reporter.truncate_facet(facet, facet_limit))
 
-        # Without filters the ranking pass needs no filter set, which lets Whoosh skip
-        # low-scoring blocks of postings.
+        # Relevance feedback words re-order the matches of a long query (they add none, so
+        # that pass keeps the filter).
+        expanded = None
+        if request.sort == "relevance" and not budget.heavy:
+            expanded = ranking.expand(searcher, parsed, final)
+            parsed = expanded or parsed
+        # Without filters the ranking pass needs no filter set.
         hits = self._page(request, parsed, searcher, final, budget,
                           filtered=bool(filter_sets or parsed.dates) or parsed.query is None
-                          or rank.widened)
+                          or rank.widened or expanded is not None)
         notes = []
         if parsed.dates:
             notes.append("dates: " + ", ".join(r.label() for r in parsed.dates))

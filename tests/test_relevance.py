@@ -20,10 +20,10 @@ from archive.ranking import FALLBACK_NOTE
 from indexer import pipeline
 
 SHARED = Path(os.environ.get("MORGUE_SHARED") or Path(__file__).resolve().parents[2] / "shared")
-# Measured 0.6615 on the 41 judged dev queries with the default search, which now groups
-# near-duplicate versions of a story (0.6817 ungrouped); see docs/BENCHMARKS.md. The best
-# baseline is 0.640 (Whoosh out of the box). The goal of 0.70 is not reached yet.
-TIME_MAP_FLOOR = 0.655
+# Measured 0.6961 on the 41 judged dev queries with the default search (grouping on; the
+# same ungrouped), see docs/BENCHMARKS.md. The best baseline is 0.640 (Whoosh out of the box).
+# The goal of 0.70 is not quite reached.
+TIME_MAP_FLOOR = 0.69
 
 ARTICLES = [
     {"id": "a1", "title": "Harbour strike ends", "date": "2001-05-02",
