@@ -194,3 +194,15 @@ def test_facets_and_search_work_without_javascript(site, needs_shared, no_js):
         no_js.press("#q", "Enter")
     assert query_of(no_js.url)["q"] == ["crude"] and "topic" in query_of(no_js.url)
     assert no_js.locator("li.hit").count() > 0
+
+
+def test_article_prints_cleanly_with_the_age_warning(site, desktop):
+    desktop.goto(site.base + "/?q=Taliban")
+    with desktop.expect_navigation():
+        desktop.locator("li.hit h2 a", has_text="Russia is selling weapons").click()
+    desktop.emulate_media(media="print")
+    assert desktop.locator(".age-banner").is_visible()
+    assert desktop.locator(".body").is_visible()
+    for chrome in (".masthead", ".footer", ".matches", ".cite", ".back-top"):
+        assert desktop.locator(chrome).is_hidden(), chrome
+    assert desktop.pdf(format="A4")[:4] == b"%PDF"
