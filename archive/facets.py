@@ -35,12 +35,12 @@ class ColumnCache:
                 self._key, self._columns = key, {}
             missing = [n for n in names if n not in self._columns]
         for name in missing:
-            values = list(reader.column_reader(name))
+            values = _column_values(reader, name)
             with self._lock:
                 if self._key == key:
                     self._columns[name] = values
         with self._lock:
-            return {n: self._columns.get(n) or list(reader.column_reader(n)) for n in names}
+            return {n: self._columns.get(n) or _column_values(reader, n) for n in names}
 
     def facet_values(self, searcher, facet: str) -> list[tuple[str, ...]]:
         """Each document's values for a facet (indexed by document number), cached."""
@@ -248,6 +248,13 @@ class ResultCache:
 
 
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
+def _column_values(reader, name: str) -> list:
+    """Every document's value in a column (an index with no documents has no columns)."""
+    if reader.doc_count_all() == 0:
+        return []
+    return list(reader.column_reader(name))
 
 
 def doc_mask(docs, size: int) -> np.ndarray:

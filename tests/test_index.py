@@ -193,3 +193,11 @@ def test_snippets_mark_exactly_the_matched_words():
             ["weapons", "weapon", "Taliban", "weapon"])
     assert "&lt;b&gt;weaponry&lt;/b&gt; &amp; arms" in joined  # escaped, and not a match
     assert all(not s.startswith(" ") for s in snippets)
+
+
+def test_an_index_without_articles_answers(archive):
+    with archive.update():
+        pass
+    for query in ("x", "", '"a b"', "date:2017"):
+        assert archive.search(SearchRequest(query)).total == 0
+    assert archive.stats().articles == 0

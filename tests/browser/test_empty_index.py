@@ -9,9 +9,6 @@ from tests.browser.conftest import Server, _manage
 pytestmark = pytest.mark.browser
 
 
-@pytest.mark.xfail(strict=True, reason="archive bug: searching an index with no documents raises "
-                   "NotImplementedError from Whoosh's empty reader (column_reader) in "
-                   "archive/facets.py, so the page is a 500; remove this mark when fixed")
 def test_search_page_over_an_empty_index_explains_how_to_add(chromium, tmp_path):
     corpus, index = tmp_path / "corpus", tmp_path / "index"
     corpus.mkdir()
