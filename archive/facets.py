@@ -267,6 +267,8 @@ def doc_mask(docs, size: int) -> np.ndarray:
     return mask
 
 
+# Plain Python counting: the reference the vectorised counts are tested against
+# (tests/test_facet_counts.py), also used where a handful of counts is all that is needed.
 def count_values(values: list[tuple[str, ...]], docs: Iterable[int]) -> Counter:
     counts: Counter = Counter()
     for d in docs:

@@ -6,7 +6,6 @@ import contextlib
 import dataclasses
 import datetime as dt
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Iterator
 
@@ -422,6 +421,3 @@ class WhooshArchive:
             searcher, ("more-like-this", article.id, top),
             lambda: stories.more_like_this(searcher, article, from_stored, top))
 
-
-def year_counts(counter: Counter) -> list[tuple[str, int]]:
-    return sorted(counter.items())
