@@ -208,3 +208,37 @@ def article_tools_dict(tools: dict) -> dict:
 
 
 __all__ = ["bp", "article_tools", "article_tools_dict", "search_params"]
+
+
+# -- batch search: a list of names or phrases, one count each (as Datashare offers) ------
+MAX_BATCH_LINES = 500
+
+
+def _batch_lines() -> list[str]:
+    """Lines pasted in the form (`lines`) or uploaded as a text file (`file`), tidied."""
+    text = request.values.get("lines", "")
+    upload = request.files.get("file")
+    if upload and upload.filename:
+        text += "\n" + upload.read(MAX_BATCH_LINES * 200).decode("utf-8", errors="replace")
+    lines = []
+    for line in text.splitlines():
+        line = " ".join(line.split())
+        if line and line not in lines:
+            lines.append(line[:200])
+    return lines
+
+
+@bp.route("/batch", methods=["GET", "POST"])
+def batch():
+    """Counts for many searches at once: one line each, linked to its search."""
+    from archive.batch import search_batch
+
+    lines = _batch_lines()
+    too_many = len(lines) > MAX_BATCH_LINES
+    lines = lines[:MAX_BATCH_LINES]
+    results = search_batch(_archive(), [(str(n), q) for n, q in enumerate(lines, 1)], limit=1) \
+        if lines else []
+    if request.args.get("format") == "json" or request.path.endswith(".json"):
+        return jsonify([{"line": r.query, "total": r.total, "error": r.error} for r in results])
+    return render_template("batch.html", results=results, text="\n".join(lines),
+                           too_many=too_many, limit=MAX_BATCH_LINES)
