@@ -82,11 +82,13 @@ def pages_to_audit(site) -> dict[str, str]:
         "article": f"/article/{first}?q=" + query.replace(" ", "+"),
         "empty results": "/?q=zqxjv+petrolium&outlet=Nobody",
         "facet list": facet_query,
+        "batch search": "/batch?lines=" + query.replace(" ", "+") + "%0Azqxjv",
     }
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize("kind", ["search", "article", "empty results", "facet list"])
+@pytest.mark.parametrize("kind", ["search", "article", "empty results", "facet list",
+                                  "batch search"])
 def test_axe_finds_no_violations(site, chromium, axe_report, kind, width):
     context = chromium.new_context(viewport=WIDTHS[width])
     page = context.new_page()
