@@ -16,7 +16,6 @@ import http.client
 import json
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,56 +26,9 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from bench.common import REPO, SHARED, machine, need, percentile
+from bench.server import ServedArchive, manage
 
 TARGET_P95_MS = 300.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def manage(corpus: Path, index: Path, *args: str) -> list[str]:
-    return [sys.executable, str(REPO / "manage.py"), "--corpus", str(corpus),
-            "--index", str(index), *args]
-
-
-class Server:
-    """`manage.py serve` on 127.0.0.1 and a free port, stopped on exit."""
-
-    def __init__(self, corpus: Path, index: Path, threads: int = 8, log: Path | None = None):
-        self.port = free_port()
-        self.base = ("127.0.0.1", self.port)
-        self._log = open(log, "w") if log else subprocess.DEVNULL
-        self.proc = subprocess.Popen(
-            manage(corpus, index, "serve", "--host", "127.0.0.1", "--port", str(self.port),
-                   "--threads", str(threads), "--no-build"),
-            cwd=REPO, stdout=self._log, stderr=subprocess.STDOUT)
-
-    def __enter__(self) -> "Server":
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("the server exited while starting")
-            try:
-                status, _ = request(*self.base, "/search.json?q=")
-                if status == 200:
-                    return self
-            except OSError:
-                time.sleep(0.2)
-        self.__exit__()
-        raise RuntimeError("the server did not start within 60 s")
-
-    def __exit__(self, *exc) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(10)
-        if self._log is not subprocess.DEVNULL:
-            self._log.close()
 
 
 def request(host: str, port: int, path: str, conn: http.client.HTTPConnection | None = None
@@ -272,11 +224,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"indexed {len(files)} files in {time.monotonic() - started:.0f} s",
               file=sys.stderr)
     try:
-        with Server(corpus, index, threads=args.threads) as server:
-            mix = build_mix(*server.base)
+        with ServedArchive(corpus, index, "--threads", str(args.threads), "--no-build") as server:
+            host_port = (server.host, server.port)
+            mix = build_mix(*host_port)
             if args.warmup:
-                drive(*server.base, mix, args.warmup, args.clients, seed=99)
-            result = drive(*server.base, mix, args.seconds, args.clients, think=args.think)
+                drive(*host_port, mix, args.warmup, args.clients, seed=99)
+            result = drive(*host_port, mix, args.seconds, args.clients, think=args.think)
     finally:
         if temp:
             shutil.rmtree(temp, ignore_errors=True)

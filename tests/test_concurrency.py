@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -15,13 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.server import ServedArchive, manage
 from tests.conftest import REPO, SEED, shared_path
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def fetch(url: str) -> tuple[int, bytes]:
@@ -32,40 +25,12 @@ def fetch(url: str) -> tuple[int, bytes]:
         return exc.code, exc.read()
 
 
-def manage(corpus: Path, index: Path, *args: str) -> list[str]:
-    return [sys.executable, "manage.py", "--corpus", str(corpus), "--index", str(index), *args]
-
-
-def start_server(corpus: Path, index: Path, log_path: Path):
-    """`manage.py serve` on 127.0.0.1 and a free port; returns (process, base URL, log)."""
-    port = free_port()
-    log = open(log_path, "w")
-    proc = subprocess.Popen(manage(corpus, index, "serve", "--host", "127.0.0.1", "--port",
-                                   str(port), "--no-build"),
-                            cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if fetch(base + "/search.json")[0] == 200:
-                return proc, base, log
-        except OSError:
-            pass
-        if proc.poll() is not None:
-            break
-        time.sleep(0.2)
-    stop_server(proc, log)
-    pytest.fail(f"the server did not start: {log_path.read_text()}")
-
-
-def stop_server(proc, log) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(10)
-    log.close()
+def start_server(corpus: Path, index: Path, log_path: Path) -> ServedArchive:
+    """`manage.py serve` on 127.0.0.1 and a free port, answering."""
+    server = ServedArchive(corpus, index, "--no-build", log=log_path)
+    if not server.start():
+        pytest.fail(f"the server did not start: {server.log_text()}")
+    return server
 
 
 class Pollers:
@@ -144,7 +109,8 @@ def total(base: str, query: str) -> int:
 @pytest.mark.slow
 def test_server_keeps_answering_while_add_and_reindex_write(archive_dirs, tmp_path):
     corpus, index = archive_dirs
-    proc, base, log = start_server(corpus, index, tmp_path / "server.log")
+    server = start_server(corpus, index, tmp_path / "server.log")
+    base = server.base
     try:
         start_total = total(base, "")
         with Pollers(base) as pollers:
@@ -179,7 +145,7 @@ def test_server_keeps_answering_while_add_and_reindex_write(archive_dirs, tmp_pa
         assert set(pollers.totals) <= {start_total + k for k in range(4)}, set(pollers.totals)
         print(f"{pollers.ok} answers, 0 errors; {len(waited)} of the two adds waited")
     finally:
-        stop_server(proc, log)
+        server.stop()
     assert "Traceback" not in (tmp_path / "server.log").read_text()
     checked = subprocess.run(manage(corpus, index, "check"), cwd=REPO, capture_output=True,
                              text=True, timeout=120)
@@ -211,7 +177,7 @@ def test_second_writer_waits_with_a_message(tmp_path):
 
 def test_load_smoke(tmp_path):
     """bench/load.py's driver against a real server for a few seconds: zero errors."""
-    from bench.load import Server, build_mix, drive
+    from bench.load import build_mix, drive
 
     corpus, index = tmp_path / "corpus", tmp_path / "index"
     corpus.mkdir()
@@ -222,10 +188,11 @@ def test_load_smoke(tmp_path):
     done = subprocess.run(manage(corpus, index, "reindex"), cwd=REPO, capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    with Server(corpus, index, threads=4, log=tmp_path / "server.log") as server:
-        mix = build_mix(*server.base)
+    with ServedArchive(corpus, index, "--threads", "4", "--no-build",
+                       log=tmp_path / "server.log") as server:
+        mix = build_mix(server.host, server.port)
         assert {"search", "json", "article", "facet-click"} <= set(mix.urls)
-        result = drive(*server.base, mix, seconds=4, clients=4)
+        result = drive(server.host, server.port, mix, seconds=4, clients=4)
     summary = result.as_dict()
     assert summary["errors"] == 0, summary["error_samples"]
     assert summary["requests"] >= 8, summary

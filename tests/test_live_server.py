@@ -4,22 +4,15 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from bench.server import ServedArchive
 from tests.conftest import REPO, extraction_page
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get_json(url: str) -> dict:
@@ -29,34 +22,12 @@ def get_json(url: str) -> dict:
 
 @pytest.fixture
 def server(corpus, index_dir, tmp_path):
-    port = free_port()
-    log = open(tmp_path / "server.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "manage.py", "--corpus", str(corpus), "--index", str(index_dir),
-         "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=REPO, stdout=log, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            get_json(base + "/search.json")
-            break
-        except OSError:
-            if proc.poll() is not None:
-                log.close()
-                pytest.fail(f"server exited: {(tmp_path / 'server.log').read_text()}")
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("server did not start within 60 s")
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(10)
-    log.close()
+    """`manage.py serve` (building the index on first run, as the README's command does)."""
+    served = ServedArchive(corpus, index_dir, log=tmp_path / "server.log")
+    if not served.start():
+        pytest.fail(f"server exited: {served.log_text()}")
+    yield served.base
+    served.stop()
 
 
 def test_serve_builds_the_index_on_first_run_and_sees_added_pages(server, corpus, tmp_path):

@@ -11,16 +11,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+
+from bench.server import ServedArchive
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "corpus" / "000_63e57cd8b9eaabc8.txt"
@@ -43,12 +42,6 @@ def chromium_path() -> str | None:
     return shutil.which("chromium")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _manage(corpus: Path, index: Path, *args: str, timeout: float = 300) -> None:
     done = subprocess.run([sys.executable, "manage.py", "--corpus", str(corpus), "--index",
                            str(index), *args], cwd=REPO, capture_output=True, text=True,
@@ -56,55 +49,21 @@ def _manage(corpus: Path, index: Path, *args: str, timeout: float = 300) -> None
     assert done.returncode == 0, done.stderr
 
 
-class Server:
-    """`python manage.py serve` as a subprocess, terminated by `stop()`."""
+class Server(ServedArchive):
+    """`python manage.py serve` as a subprocess, answering when constructed; `stop()` ends it."""
 
     def __init__(self, corpus: Path, index: Path, log: Path, *options: str):
-        self._log_path = log
+        super().__init__(corpus, index, *options, log=log)
         for _attempt in range(3):  # a free port can be taken by another process before we bind
-            if self._start(corpus, index, options):
+            if self.start():
                 return
-            if "address already in use" not in log.read_text().lower():
-                pytest.fail(f"server exited: {log.read_text()}")
-        pytest.fail(f"server could not find a free port: {log.read_text()}")
-
-    def _start(self, corpus: Path, index: Path, options: tuple[str, ...]) -> bool:
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self._log = open(self._log_path, "w")
-        self.proc = subprocess.Popen(
-            [sys.executable, "manage.py", "--corpus", str(corpus), "--index", str(index), "serve",
-             "--host", "127.0.0.1", "--port", str(self.port), *options],
-            cwd=REPO, stdout=self._log, stderr=subprocess.STDOUT, text=True)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(self.base + "/search.json?size=1", timeout=5) as r:
-                    r.read()
-                return True
-            except urllib.error.HTTPError as answer:
-                answer.close()
-                return True  # it answers (an archive without an index answers 503)
-            except OSError:
-                if self.proc.poll() is not None:
-                    self._log.close()
-                    return False
-                time.sleep(0.1)
-        self.stop()
-        pytest.fail("server did not start within 60 s")
+            if "address already in use" not in self.log_text().lower():
+                pytest.fail(f"server exited: {self.log_text()}")
+        pytest.fail(f"server could not find a free port: {self.log_text()}")
 
     def json(self, path: str) -> dict:
         with urllib.request.urlopen(self.base + path, timeout=10) as r:
             return json.loads(r.read())
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(10)
-        self._log.close()
 
 
 @pytest.fixture(scope="session")
