@@ -183,8 +183,8 @@ class WhooshArchive:
         budget = Budget()
         parsed = reporter.within_budget(parsed, reader, budget)
         understood = parsed  # what the explainer shows (ranking may rewrite `parsed`)
-        cols = self.columns.columns(searcher, ["date", "banner_years"])
-        dates, banners = cols["date"], cols["banner_years"]
+        cols = self.columns.columns(searcher, ["date"])
+        dates = cols["date"]
 
         if parsed.query is None:
             matched = set(reader.all_doc_ids())
@@ -196,7 +196,7 @@ class WhooshArchive:
         for rng in parsed.dates:
             matched = self._in_range(matched, dates, rng)
 
-        filter_sets = self._filter_sets(request, searcher, dates, banners, today)
+        filter_sets = self._filter_sets(request, searcher, today)
         final = matched
         for docs in filter_sets.values():
             final = final & docs
@@ -228,7 +228,7 @@ class WhooshArchive:
                 for other, docs in filter_sets.items():
                     if other != name:
                         base = base & docs
-                facet = self._facet(name, base, request, searcher, dates, banners, today)
+                facet = self._facet(name, base, request, searcher, today)
                 if facet is not None:
                     facet_list.append(reporter.truncate_facet(facet, facet_limit))
 
@@ -272,7 +272,7 @@ class WhooshArchive:
         lo, hi = rng.bounds()
         return {d for d in docs if lo <= dates[d] <= hi}
 
-    def _filter_sets(self, request, searcher, dates, banners, today) -> dict[str, set[int]]:
+    def _filter_sets(self, request, searcher, today) -> dict[str, set[int]]:
         sets: dict[str, set[int]] = {}
         names = []
         for name, _ in request.filters:
@@ -310,7 +310,7 @@ class WhooshArchive:
                 sets[name] = docs
         return sets
 
-    def _facet(self, name, docs, request, searcher, dates, banners, today) -> Facet | None:
+    def _facet(self, name, docs, request, searcher, today) -> Facet | None:
         selected = set(request.filter_values(name))
         if name == "year":
             counts = self.columns.count_years(searcher, docs)
