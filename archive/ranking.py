@@ -39,6 +39,13 @@ PRF_MIN_WORDS = 3
 PRF_DOCS = 10
 PRF_TERMS = 10
 PRF_WEIGHT = 0.2
+# Proximity (a sequential-dependence bonus) for queries of PROX_MIN_WORDS+ words: each pair of
+# consecutive query words found in that order within PROX_SLOP positions adds PROX_WEIGHT of
+# the pair's own score. It re-orders the matches; it adds none. (Measured on the dev queries:
+# weight 0.08-0.10 with slop 2 helped both collections; 0.12 and above cost TIME 0.02.)
+PROX_MIN_WORDS = 3
+PROX_SLOP = 2
+PROX_WEIGHT = 0.08
 
 FALLBACK_NOTE = "No article has all your words; showing articles with most of them."
 
@@ -144,10 +151,46 @@ class Ranking:
 
 
 def ranked(parsed: ParsedQuery) -> ParsedQuery:
-    """The parsed query wrapped in our weighting (None stays None: every article)."""
+    """The parsed query wrapped in our weighting, with the proximity bonus of a long query.
+
+    None stays None (every article).
+    """
     if parsed.query is None:
         return parsed
-    return dataclasses.replace(parsed, query=Weighted(parsed.query, weighting()))
+    query = parsed.query
+    pairs = proximity(query)
+    if pairs is not None:
+        query = (wq.AndMaybe(query, pairs) if _required_clauses(query) > 1
+                 else wq.Or([query, pairs]))
+    return dataclasses.replace(parsed, query=Weighted(query, weighting()))
+
+
+def query_words(q: wq.Query) -> list[str]:
+    """The body words of a query in the order typed, without NOT clauses and phrases."""
+    if isinstance(q, wq.Not):
+        return []
+    if isinstance(q, wq.AndNot):
+        return query_words(q.a)
+    if isinstance(q, wq.Term):
+        return [q.text] if q.fieldname == "body" else []
+    if isinstance(q, wq.Phrase):
+        return []
+    words: list[str] = []
+    for child in q.children():
+        words.extend(query_words(child))
+    return words
+
+
+def proximity(q: wq.Query) -> wq.Query | None:
+    """Bonus clauses for consecutive query words that appear close together, in order."""
+    words = query_words(q)
+    if len(words) < PROX_MIN_WORDS:
+        return None
+    pairs = {(a, b) for a, b in zip(words, words[1:]) if a != b}
+    if not pairs:
+        return None
+    return wq.Or([wq.Phrase("body", [a, b], slop=PROX_SLOP, boost=PROX_WEIGHT)
+                  for a, b in sorted(pairs)])
 
 
 def _required_clauses(q: wq.Query) -> int:
@@ -223,8 +266,9 @@ def describe() -> str:
             + ", ".join(f"{k}^{v}" for k, v in FIELD_BOOSTS.items())
             + "; all words required, OR fallback when fewer than a page "
             f"and {MIN_WIDEN_CLAUSES}+ words; RM3 feedback {PRF_TERMS} words of top {PRF_DOCS}, "
-            f"weight {PRF_WEIGHT}, {PRF_MIN_WORDS}+ words")
+            f"weight {PRF_WEIGHT}, {PRF_MIN_WORDS}+ words; proximity pairs within "
+            f"{PROX_SLOP} positions, weight {PROX_WEIGHT}, {PROX_MIN_WORDS}+ words")
 
 
 __all__ = ["FALLBACK_NOTE", "expand", "Ranking", "RobertsonBM25", "Weighted",
-           "describe", "fallback_ranking", "few_note", "loosen", "ranked", "weighting", "widen"]
+           "describe", "fallback_ranking", "few_note", "loosen", "proximity", "query_words", "ranked", "weighting", "widen"]
