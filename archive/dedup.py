@@ -1,20 +1,30 @@
 """Exact and near duplicates: the same story in several versions gets one cluster key.
 
-At index time every article gets a MinHash signature over word shingles of its
-normalised text; the signature is cut into bands, and an article whose band
-matches an earlier article's (and whose estimated Jaccard similarity is at least
-`THRESHOLD`) joins that article's cluster. Exact duplicates (same normalised
-text) have the same signature, so they always join. The cluster key is stored
-in a column so that grouping search results by story costs one dict pass.
+At index time every article gets a fingerprint: a digest of its normalised
+text and a MinHash signature over its word shingles, cut into bands. An article
+whose band matches an earlier article's (and whose estimated Jaccard similarity
+is at least `THRESHOLD`) joins that article's cluster; an article with the same
+digest always joins. The index stores the cluster key with each article, so
+grouping search results by story costs one dict pass.
+
+Fingerprints are plain data (`Fingerprint`), computed wherever the text is at
+hand: the indexer computes them in its extraction worker processes, so the one
+process that writes the index only looks them up. The lookup table
+(`StoryTable`) is a small SQLite file beside the index: digest and band keys
+of every article written, with its cluster key and signature. It is derived
+data, rebuilt with the index, and stale rows (of deleted articles) only name a
+cluster key, which is a label.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import sqlite3
 import unicodedata
 import zlib
-from typing import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -45,10 +55,6 @@ def story_text(title: str, body: str) -> str:
     return normalise(body) or normalise(title)
 
 
-def exact_digest(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
-
-
 def signature(text: str) -> np.ndarray | None:
     """The MinHash signature of a normalised text (None when it is too short to compare)."""
     words = text.split()
@@ -58,16 +64,18 @@ def signature(text: str) -> np.ndarray | None:
     hashes = np.fromiter((zlib.crc32(s.encode("utf-8")) for s in shingles), dtype=np.uint64,
                          count=len(shingles))
     values = (hashes[:, None] * _A[None, :] + _B[None, :]) >> _SHIFT  # wraps mod 2**64
-    return values.min(axis=0)
+    return values.min(axis=0).astype(np.uint32)
 
 
-def band_keys(sig: np.ndarray) -> list[str]:
-    """One short key per band of the signature (indexed, to find candidates)."""
-    keys = []
-    for b in range(BANDS):
-        chunk = sig[b * ROWS:(b + 1) * ROWS].tobytes()
-        keys.append(f"{b:x}{hashlib.blake2b(chunk, digest_size=6).hexdigest()}")
-    return keys
+def _int64(raw: bytes) -> int:
+    return int.from_bytes(raw, "little", signed=True)
+
+
+def band_keys(sig: np.ndarray) -> list[int]:
+    """One 64-bit key per band of the signature (looked up to find candidates)."""
+    return [_int64(hashlib.blake2b(bytes([b]) + sig[b * ROWS:(b + 1) * ROWS].tobytes(),
+                                   digest_size=8).digest())
+            for b in range(BANDS)]
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:
@@ -75,61 +83,105 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.count_nonzero(a == b)) / len(a)
 
 
-class Clusterer:
-    """Assigns cluster keys to articles as they are written, earliest writer's key winning.
+@dataclass(frozen=True)
+class Fingerprint:
+    """What the story clustering needs of one article (picklable, about 400 bytes)."""
 
-    `lookup(band_keys)` returns (cluster key, title, body) of already-indexed
-    articles sharing a band (the articles of earlier commits); articles written
-    in this transaction are remembered here.
+    digest: int  # of the normalised story text; equal digests are the same text
+    signature: bytes | None  # MinHash values (uint32), None for texts under MIN_WORDS words
+    bands: tuple[int, ...]
+
+    def values(self) -> np.ndarray | None:
+        return None if self.signature is None else np.frombuffer(self.signature, np.uint32)
+
+
+def fingerprint(title: str, body: str) -> Fingerprint | None:
+    """The fingerprint of an article's story text; None when it has no text at all."""
+    text = story_text(title, body)
+    if not text:
+        return None
+    digest = _int64(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest())
+    sig = signature(text)
+    if sig is None:
+        return Fingerprint(digest, None, ())
+    return Fingerprint(digest, sig.tobytes(), tuple(band_keys(sig)))
+
+
+TABLE_FILE = "stories.sqlite"
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS prints (ref INTEGER PRIMARY KEY, story TEXT NOT NULL, "
+    "digest INTEGER NOT NULL, sig BLOB)",
+    "CREATE INDEX IF NOT EXISTS prints_digest ON prints (digest)",
+    "CREATE TABLE IF NOT EXISTS bands (band INTEGER NOT NULL, ref INTEGER NOT NULL, "
+    "PRIMARY KEY (band, ref)) WITHOUT ROWID",
+)
+MAX_CANDIDATES = 50
+
+
+class StoryTable:
+    """Cluster keys by fingerprint, in SQLite; one writer (the archive lock holder) at a time.
+
+    `bulk=True` is for a new index that is thrown away if the build fails: no
+    journal and no syncs until `commit()`.
     """
 
-    def __init__(self, lookup: Callable[[list[str]], Iterable[tuple[str, str, str]]] | None = None):
-        self._lookup = lookup
-        self._bands: dict[str, tuple[str, np.ndarray]] = {}
-        self._exact: dict[str, str] = {}
+    def __init__(self, path: Path | str = ":memory:", bulk: bool = False):
+        self.path = path
+        self._conn = sqlite3.connect(str(path), timeout=30, isolation_level="DEFERRED")
+        if bulk:
+            self._conn.execute("PRAGMA journal_mode=OFF")
+            self._conn.execute("PRAGMA synchronous=OFF")
+        self._conn.execute("PRAGMA cache_size=-65536")  # 64 MB of pages
+        for statement in _SCHEMA:
+            self._conn.execute(statement)
 
-    def assign(self, article_id: str, title: str, body: str) -> tuple[str, list[str]]:
-        """The cluster key for an article, and the band keys to index with it."""
-        text = story_text(title, body)
-        if not text:
-            return article_id, []
-        digest = "x" + exact_digest(text)
-        sig = signature(text)
-        if sig is None:  # too short for shingles: identical texts only
-            key = self._exact.get(digest) or self._known(digest, [digest], None, text)
-            key = key or article_id
-            self._exact.setdefault(digest, key)
-            return key, [digest]
-        bands = band_keys(sig)
-        key = self._exact.get(digest)
-        if key is None:
-            for band in bands:
-                found = self._bands.get(band)
-                if found is not None and similarity(found[1], sig) >= THRESHOLD:
-                    key = found[0]
+    def assign(self, article_id: str, fp: Fingerprint | None) -> str:
+        """The cluster key of an article (an earlier article's key, or its own id)."""
+        if fp is None:  # no text: a story of its own
+            return article_id
+        conn = self._conn
+        row = conn.execute("SELECT story FROM prints WHERE digest = ? ORDER BY ref LIMIT 1",
+                           (fp.digest,)).fetchone()
+        key = row[0] if row else None
+        if key is None and fp.signature is not None:
+            mine = fp.values()
+            marks = ",".join("?" * len(fp.bands))
+            rows = conn.execute(
+                "SELECT p.story, p.sig FROM prints p WHERE p.ref IN (SELECT DISTINCT ref FROM "
+                f"bands WHERE band IN ({marks})) ORDER BY p.ref LIMIT {MAX_CANDIDATES}",
+                fp.bands).fetchall()
+            for story, sig in rows:
+                if sig is not None and similarity(np.frombuffer(sig, np.uint32), mine) >= THRESHOLD:
+                    key = story
                     break
-        if key is None:
-            key = self._known(digest, bands, sig, text)
         key = key or article_id
-        self._exact.setdefault(digest, key)
-        for band in bands:
-            self._bands.setdefault(band, (key, sig))
-        return key, bands + [digest]
+        ref = conn.execute("INSERT INTO prints (story, digest, sig) VALUES (?, ?, ?)",
+                           (key, fp.digest, fp.signature)).lastrowid
+        if fp.bands:
+            conn.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)",
+                             [(band, ref) for band in fp.bands])
+        return key
 
-    def _known(self, digest: str, bands: list[str], sig, text: str) -> str | None:
-        """The cluster of an article indexed in an earlier commit, if one matches."""
-        if self._lookup is None:
-            return None
-        for key, title, body in self._lookup(bands + [digest]):
-            other = story_text(title, body)
-            if other == text:
-                return key
-            if sig is not None:
-                other_sig = signature(other)
-                if other_sig is not None and similarity(other_sig, sig) >= THRESHOLD:
-                    return key
-        return None
+    def commit(self) -> None:
+        self._conn.commit()
+
+    def close(self) -> None:
+        self._conn.close()
 
 
-__all__ = ["Clusterer", "normalise", "story_text", "signature", "band_keys", "similarity",
-           "THRESHOLD"]
+class Clusterer:
+    """Assigns cluster keys to articles as they are written, earliest writer's key winning."""
+
+    def __init__(self, table: StoryTable | None = None):
+        self.table = table or StoryTable()
+
+    def assign(self, article_id: str, title: str, body: str,
+               fp: Fingerprint | None = None) -> str:
+        """The cluster key for an article (its fingerprint is computed when not given)."""
+        if fp is None:
+            fp = fingerprint(title, body)
+        return self.table.assign(article_id, fp)
+
+
+__all__ = ["Clusterer", "Fingerprint", "StoryTable", "TABLE_FILE", "fingerprint", "normalise",
+           "story_text", "signature", "band_keys", "similarity", "THRESHOLD"]

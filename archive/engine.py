@@ -12,6 +12,7 @@ from contextlib import AbstractContextManager
 from typing import Protocol
 
 from archive.config import Config
+from archive.dedup import Fingerprint
 from archive.records import Article, IndexStats, SearchPage, SearchRequest
 
 
@@ -20,7 +21,9 @@ class ArticleWriter(Protocol):
 
     added: int
 
-    def add(self, article: Article) -> None: ...  # add, or replace the article with its id
+    # Add, or replace the article with its id. The fingerprint (archive.dedup) may be computed
+    # beforehand, in the indexer's worker processes; an engine computes it when it is None.
+    def add(self, article: Article, fingerprint: Fingerprint | None = None) -> None: ...
     def delete(self, article_id: str) -> None: ...
     def delete_path(self, path: str) -> None: ...
 
@@ -39,6 +42,7 @@ class Archive(Protocol):
     def ids_for_sha256(self, sha256: str) -> list[str]: ...
     def path_digests(self) -> dict[str, str]: ...
     def stats(self) -> IndexStats: ...
+    def optimize(self) -> tuple[int, int]: ...  # merge the index's parts; (before, after)
 
 
 def open_archive(config: Config, result_cache: int = 256) -> Archive:

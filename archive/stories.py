@@ -10,40 +10,34 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from pathlib import Path
 from typing import Iterable
 
 from whoosh import query as wq
 
-from archive.dedup import Clusterer, story_text
+from archive.dedup import TABLE_FILE, Clusterer, Fingerprint, StoryTable, story_text
 from archive.records import Article, Version
 
 MORE_LIKE_THIS = 5
 
 
-def writer_clusterer(writer, rebuild: bool) -> Clusterer:
-    """A clusterer for one write transaction; an update also looks at earlier commits."""
-    if rebuild:
-        return Clusterer()
+def writer_clusterer(generation: Path, rebuild: bool) -> Clusterer:
+    """The clusterer for one write transaction into an index generation's folder.
 
-    def lookup(keys: list[str]) -> Iterable[tuple[str, str, str]]:
-        searcher = writer.searcher()  # cached by the writer and closed at its commit
-        q = wq.Or([wq.Term("story_bands", k) for k in keys])
-        for docnum in list(searcher.docs_for_query(q))[:50]:
-            stored = searcher.stored_fields(docnum)
-            key = searcher.reader().column_reader("story")[docnum]
-            yield _text(key), stored.get("title", ""), stored.get("body", "")
-
-    return Clusterer(lookup)
+    Its table sits in the generation folder (`dedup.TABLE_FILE`); an update
+    finds the articles of earlier commits there. Commit it just before the index.
+    """
+    return Clusterer(StoryTable(generation / TABLE_FILE, bulk=rebuild))
 
 
 def _text(value) -> str:
     return value.decode("utf-8") if isinstance(value, bytes) else str(value or "")
 
 
-def story_fields(clusterer: Clusterer, article: Article) -> dict[str, str]:
-    """The story key and band keys to store with an article's document."""
-    key, bands = clusterer.assign(article.id, article.title, article.body)
-    return {"story": key, "story_bands": " ".join(bands)}
+def story_fields(clusterer: Clusterer, article: Article,
+                 fp: Fingerprint | None = None) -> dict[str, str]:
+    """The story key to store with an article's document."""
+    return {"story": clusterer.assign(article.id, article.title, article.body, fp)}
 
 
 def story_of(stories: list, docnum: int) -> str:

@@ -13,8 +13,9 @@ from whoosh.support.charset import accent_map
 from archive.records import TAG_FIELDS, Article
 
 # Bump when the schema or analyzers change: an index of another version is rebuilt.
-SCHEMA_VERSION = 5  # 2: story (near-duplicate cluster key) and story_bands; 3: analyzer;
-# 4: dates and facet filters as columns only, fast text indexing; 5: Snowball English stemmer
+SCHEMA_VERSION = 6  # 2: story (near-duplicate cluster key) and story_bands; 3: analyzer;
+# 4: dates and facet filters as columns only, fast text indexing; 5: Snowball English stemmer;
+# 6: MinHash bands moved from index terms to the generation's story table (archive.dedup)
 
 # Facets counted from per-document columns: name -> (column field, title shown).
 FACET_FIELDS: dict[str, tuple[str, str]] = {
@@ -167,7 +168,6 @@ def build_schema() -> fields.Schema:
         data=fields.STORED(),
         # Near-duplicate cluster key (archive.dedup), set by the writer; a column for grouping.
         story=fields.ID(sortable=True),
-        story_bands=fields.KEYWORD(scorable=False),  # MinHash band keys, to find candidates
     )
     # Facet values live in columns only; filters read the same columns (archive.facets).
     for _name, (column, _title) in FACET_FIELDS.items():

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from archive import Archive, Article, CorpusError
+from archive.dedup import fingerprint
 from archive.errors import ArchiveError
 from indexer.banner import remove_banner_text
 from indexer.cache import CACHE_FILE, ExtractionCache
@@ -76,6 +77,8 @@ class FileResult:
     skipped: list[Problem] = field(default_factory=list)  # empty records, non-article pages
     fmt: str | None = None
     fresh: list | None = None  # drafts extracted now (not from the cache), to be cached
+    # Story fingerprints of `articles`, in order, computed in the worker (archive.dedup).
+    prints: list = field(default_factory=list)
 
 
 @dataclass
@@ -200,9 +203,12 @@ def extract_bytes(data: bytes, relpath: str, fmt: str, meta: dict[str, str] | No
         try:
             if meta:
                 _apply_overrides(draft, meta, where)
-            result.articles.append(finish(draft, relpath, sha, fmt))
+            article = finish(draft, relpath, sha, fmt)
         except ExtractionError as exc:
             result.problems.append(Problem(where, str(exc)))
+            continue
+        result.articles.append(article)
+        result.prints.append(fingerprint(article.title, article.body))
     if not result.articles:
         result.failed = True
         if not result.problems:
@@ -271,8 +277,8 @@ def _record(result: FileResult, report: Report, seen: dict[str, str], sink) -> N
     report.skipped.extend(result.skipped)
     if result.sha256:
         seen[result.sha256] = result.relpath
-    for article in result.articles:
-        sink.add(article)
+    for article, fp in zip(result.articles, result.prints):
+        sink.add(article, fp)
         report.indexed += 1
 
 
@@ -427,10 +433,10 @@ def _add_one(archive, corpus, entry, meta, report, seen, sink, pool=None) -> Non
     report.skipped.extend(result.skipped)
     seen[sha] = relpath
     sink.delete_path(relpath)
-    for article in result.articles:
+    for article, fp in zip(result.articles, result.prints):
         if article.path != relpath:  # extracted before it had its corpus name
             article = article.replace(path=relpath, id=article_id(relpath, article.item))
-        sink.add(article)
+        sink.add(article, fp)
         report.indexed += 1
 
 

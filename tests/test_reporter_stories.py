@@ -44,12 +44,31 @@ def run(ns, *args: str):
 
 def test_exact_and_near_duplicates_share_a_story_key():
     c = Clusterer()
-    a, _ = c.assign("a", "Strike", STRIKE)
-    b, _ = c.assign("b", "Strike again", STRIKE.replace("Monday", "Tuesday"))
-    same, _ = c.assign("c", "Strike", STRIKE)
-    other, _ = c.assign("d", "Bridge", "A completely different story about a swing bridge "
-                                       "that engineers closed after finding cracks in girders.")
-    assert a == b == same == "a" and other == "d"
+    a = c.assign("a", "Strike", STRIKE)
+    b = c.assign("b", "Strike again", STRIKE.replace("Monday", "Tuesday"))
+    same = c.assign("c", "Strike", STRIKE)
+    other = c.assign("d", "Bridge", "A completely different story about a swing bridge "
+                                    "that engineers closed after finding cracks in girders.")
+    short = c.assign("e", "Brief", "Port closed.")
+    short_again = c.assign("f", "Brief", "Port  closed!")  # same words: same story
+    assert a == b == same == "a" and other == "d" and short == short_again == "e"
+
+
+def test_story_table_keeps_clusters_across_transactions(tmp_path):
+    """An update finds the stories of earlier commits in the table on disk."""
+    from archive.dedup import StoryTable, fingerprint
+
+    first = StoryTable(tmp_path / "stories.sqlite", bulk=True)
+    assert first.assign("a", fingerprint("Strike", STRIKE)) == "a"
+    first.commit()
+    first.close()
+    later = StoryTable(tmp_path / "stories.sqlite")
+    assert later.assign("b", fingerprint("Strike", STRIKE.replace("Monday", "Friday"))) == "a"
+    later.close()  # not committed: "b" is not remembered
+    again = StoryTable(tmp_path / "stories.sqlite")
+    assert again.assign("c", fingerprint("Bridge", "A swing bridge closed after engineers "
+                                                   "found cracks in two of its girders.")) == "c"
+    again.close()
 
 
 def test_versions_are_one_hit_with_the_earliest_first(newsroom):
