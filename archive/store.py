@@ -260,21 +260,34 @@ class IndexStore:
 
 
 @contextlib.contextmanager
-def whoosh_writer(ix, index_dir: Path, **kwargs) -> Iterator:
-    """A Whoosh writer used only as a context manager: commit on success, cancel on error."""
+def whoosh_writer(ix, index_dir: Path, procs: int = 1, optimize: bool = False,
+                  **kwargs) -> Iterator:
+    """A Whoosh writer used only as a context manager: commit on success, cancel on error.
+
+    `procs` > 1 (new indexes only) writes one segment per process (archive.parallel);
+    `optimize` merges every segment into one at the commit.
+    """
     try:
-        writer = ix.writer(limitmb=WRITER_MB, **kwargs)
+        if procs > 1:
+            from archive.parallel import ParallelWriter
+
+            writer = ParallelWriter(ix, procs=procs, limitmb=WRITER_MB // procs, **kwargs)
+        else:
+            writer = ix.writer(limitmb=WRITER_MB, **kwargs)
     except LockError:
         raise IndexLocked(f"the index at {index_dir} is being written by another command") from None
     except OSError as exc:
         raise _disk_error(exc, index_dir) from None
     try:
         yield writer
+    except OSError as exc:  # e.g. a writer process of a rebuild found the disk full
+        writer.cancel()
+        raise _disk_error(exc, index_dir) from None
     except BaseException:
         writer.cancel()
         raise
     try:
-        writer.commit()
+        writer.commit(optimize=optimize)
     except OSError as exc:
         with contextlib.suppress(Exception):
             writer.cancel()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import os
 import time
 from pathlib import Path
 from typing import Iterator
@@ -22,6 +23,7 @@ from archive.store import ArchiveLock, IndexStore, SearcherPool, whoosh_writer
 from archive.whoosh_schema import FACET_FIELDS, from_stored, to_document
 from archive import reporter, stories
 from archive.budget import Budget, timed_search
+from archive.dedup import Fingerprint
 from archive import export
 from archive.records import ResultStream, Version
 
@@ -37,15 +39,16 @@ FACET_TITLES = {"year": "Year", "age": "Age"} | {k: v[1] for k, v in FACET_FIELD
 class ArticleSink:
     """Receives articles for one write transaction (see `WhooshArchive.update/rebuild`)."""
 
-    def __init__(self, writer, rebuild: bool):
+    def __init__(self, writer, rebuild: bool, generation: Path):
         self._writer = writer
         self._rebuild = rebuild
         self.added = 0
-        self._stories = stories.writer_clusterer(writer, rebuild)
+        self._stories = stories.writer_clusterer(generation, rebuild)
 
-    def add(self, article: Article) -> None:
+    def add(self, article: Article, fingerprint: Fingerprint | None = None) -> None:
+        """Add (or replace) an article; `fingerprint` saves computing it here (archive.dedup)."""
         doc = to_document(article)
-        doc.update(stories.story_fields(self._stories, article))
+        doc.update(stories.story_fields(self._stories, article, fingerprint))
         if self._rebuild:
             self._writer.add_document(**doc)
         else:
@@ -58,12 +61,22 @@ class ArticleSink:
     def delete_path(self, path: str) -> None:
         self._writer.delete_by_term("path", path)
 
+    def _commit_stories(self) -> None:
+        """Commit the story table (just before the index: its extra rows are harmless)."""
+        self._stories.table.commit()
+
+    def _close(self) -> None:
+        self._stories.table.close()
+
 
 class WhooshArchive:
     """An archive stored in a Whoosh index directory."""
 
-    def __init__(self, index_dir: str | Path, result_cache: int = 256):
+    def __init__(self, index_dir: str | Path, result_cache: int = 256,
+                 writer_procs: int | None = None):
         self.index_dir = Path(index_dir)
+        # Processes that analyse and write a rebuild (archive.parallel): one per core, up to 4.
+        self.writer_procs = writer_procs or min(4, max(1, len(os.sched_getaffinity(0))))
         self.store = IndexStore(self.index_dir)
         self.pool = SearcherPool(self.store)
         self.columns = fc.ColumnCache()
@@ -79,15 +92,24 @@ class WhooshArchive:
     def rebuild(self) -> Iterator[ArticleSink]:
         """Write a whole new index; it serves only once everything is committed."""
         ix, name = self.store.new_generation()
+        sink = None
         try:
-            with whoosh_writer(ix, self.index_dir) as writer:
-                sink = ArticleSink(writer, rebuild=True)
+            with whoosh_writer(ix, self.index_dir, procs=self.writer_procs) as writer:
+                sink = ArticleSink(writer, rebuild=True, generation=self.index_dir / name)
                 yield sink
+                sink._commit_stories()
+            written = ix.doc_count_all()
+            if written != sink.added:
+                raise IndexCorrupt(f"the new index holds {written} articles, not the "
+                                   f"{sink.added} written; it was not published")
             ix.close()
         except BaseException:
             ix.close()
+            if sink is not None:
+                sink._close()
             self.store.discard(name)
             raise
+        sink._close()
         self.store.publish(name)
 
     @contextlib.contextmanager
@@ -97,10 +119,31 @@ class WhooshArchive:
             ix, name = self.store.new_generation()
             ix.close()
             self.store.publish(name)
-        ix, _name = self.store.open()
+        ix, name = self.store.open()
+        sink = None
         try:
             with whoosh_writer(ix, self.index_dir) as writer:
-                yield ArticleSink(writer, rebuild=False)
+                sink = ArticleSink(writer, rebuild=False, generation=self.index_dir / name)
+                yield sink
+                sink._commit_stories()
+        finally:
+            if sink is not None:
+                sink._close()
+            ix.close()
+
+    def optimize(self) -> tuple[int, int]:
+        """Merge the serving index's segments into one (hold `lock()`); segments before, after.
+
+        A rebuild writes one segment per writer process and every `add` a small
+        one; searches read each segment, so merging makes them a little faster.
+        """
+        ix, _name = self.store.open()
+        try:
+            before = len(ix._segments())
+            if before > 1:
+                with whoosh_writer(ix, self.index_dir, optimize=True):
+                    pass
+            return before, len(ix._segments())
         finally:
             ix.close()
 
