@@ -65,6 +65,62 @@ def peak_rss_mb() -> float:
     return max(own, kids) / 1024
 
 
+def _tree_kb(root: int) -> int:
+    """Proportional set size (PSS) of a process and all its descendants, in kB.
+
+    PSS shares each page among the processes that map it, so forked workers are not
+    counted twice for the pages they share with their parent (RSS would).
+    """
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry))
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        todo.extend(children.get(pid, []))
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+                    break
+        except OSError:
+            pass
+    return total
+
+
+class TreeMemory:
+    """Samples the memory of a process tree in a thread; `peak_mb` is the largest sum seen."""
+
+    def __init__(self, root: int | None = None, every: float = 0.25):
+        self.root = root or os.getpid()
+        self.every = every
+        self.peak_mb = 0.0
+
+    def __enter__(self) -> "TreeMemory":
+        import threading
+
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak_mb = max(self.peak_mb, _tree_kb(self.root) / 1024)
+            self._stop.wait(self.every)
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def need(path: Path) -> Path:
     if not path.exists():
         raise SystemExit(f"{path} is not there: the benchmark needs the shared data folder "

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from archive import Config, open_archive
 from archive.reference import build as plain_build
-from bench.common import SHARED, machine, median, need, peak_rss_mb
+from bench.common import SHARED, TreeMemory, machine, median, need, peak_rss_mb
 from indexer import pipeline
 from indexer.draft import Draft
 from indexer.reuters import read_reuters
@@ -37,11 +37,17 @@ def plain_run(source: Path, work: Path) -> tuple[int, float]:
     return n, time.perf_counter() - start
 
 
-def ours_run(corpus: Path, index: Path, workers: int, cache: bool) -> tuple[int, float]:
+PEAK_MB: dict[str, float] = {}
+
+
+def ours_run(corpus: Path, index: Path, workers: int, cache: bool, label: str
+             ) -> tuple[int, float]:
     archive = open_archive(Config(corpus, index))
     start = time.perf_counter()
-    report = pipeline.rebuild(archive, corpus, workers=workers,
-                              cache_dir=index if cache else None)
+    with TreeMemory() as memory:
+        report = pipeline.rebuild(archive, corpus, workers=workers,
+                                  cache_dir=index if cache else None)
+    PEAK_MB[label] = max(PEAK_MB.get(label, 0.0), memory.peak_mb)
     return report.indexed, time.perf_counter() - start
 
 
@@ -69,9 +75,9 @@ def main(argv: list[str] | None = None) -> None:
                 counts["plain"], seconds = plain_run(source, work)
                 times["plain"].append(seconds)
             index = work / f"index-{run}"
-            counts["cold"], seconds = ours_run(corpus, index, args.workers, cache=True)
+            counts["cold"], seconds = ours_run(corpus, index, args.workers, True, "cold")
             times["cold"].append(seconds)
-            counts["warm"], seconds = ours_run(corpus, index, args.workers, cache=True)
+            counts["warm"], seconds = ours_run(corpus, index, args.workers, True, "warm")
             times["warm"].append(seconds)
             if args.keep and run == args.runs - 1:
                 shutil.rmtree(args.keep, ignore_errors=True)
@@ -83,7 +89,9 @@ def main(argv: list[str] | None = None) -> None:
             print(f"run {run + 1}: " + ", ".join(f"{k} {v[-1]:.1f} s" for k, v in times.items()
                                                  if v), flush=True)
     print(f"\nmachine: {machine()}")
-    print(f"peak RSS of the benchmark process: {peak_rss_mb():.0f} MB")
+    print(f"peak RSS of the benchmark process: {peak_rss_mb():.0f} MB; peak memory (PSS) of "
+          "the process tree during a reindex: "
+          + ", ".join(f"{k} {v:.0f} MB" for k, v in PEAK_MB.items()))
     base = median(times["plain"]) if times["plain"] else None
     for name, label in (("plain", "plain Whoosh, one writer, defaults (parse + index)"),
                         ("cold", "reindex, cold extraction cache (parse, extract, index)"),

@@ -4,7 +4,8 @@
 
 Steps, all on this machine in one run: generate N articles (bench.generate,
 seeded) as JSON Lines; `manage.py reindex` in a subprocess (wall time, peak
-resident memory of the process tree, index size); the fixed query mix through
+memory of the whole process tree as the sum of its processes' PSS, sampled every
+0.25 s; index size); the fixed query mix through
 the full page work (bench.search); adding one article and finding it (the time
 until it is searchable, median of 5); and a new process answering its first
 search (`manage.py search`, median of 3).
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import REPO, machine, median
+from bench.common import REPO, TreeMemory, machine, median
 
 ADD_TEXT = ("Title: Harbour cranes idle as dockers strike in Zarnovica\nDate: 2026-10-01\n"
             "Outlet: Reuters\n\nZARNOVICA (Reuters) - Dock workers in Zarnovica walked out on "
@@ -36,18 +36,20 @@ def run(cmd: list[str], **kw) -> tuple[float, subprocess.CompletedProcess]:
 
 
 def timed_reindex(corpus: Path, index: Path, workers: int | None) -> dict:
-    """Reindex in a child process under /usr/bin/time for the peak memory of the tree."""
+    """Reindex in a child process; wall time and the peak memory (PSS) of its process tree."""
     cmd = [sys.executable, "manage.py", "--corpus", str(corpus), "--index", str(index),
            "reindex", "--json"] + (["--workers", str(workers)] if workers else [])
-    timer = shutil.which("time") or "/usr/bin/time"
-    if os.path.exists(timer):
-        cmd = [timer, "-f", "MAXRSS_KB %M"] + cmd
-    seconds, done = run(cmd)
-    report = json.loads([ln for ln in done.stdout.splitlines() if ln.startswith("{")][-1])
-    rss = [ln for ln in done.stderr.splitlines() if ln.startswith("MAXRSS_KB")]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    with TreeMemory(proc.pid) as memory:
+        out, err = proc.communicate()
+    seconds = time.perf_counter() - start
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"reindex failed:\n{err[-2000:]}")
+    report = json.loads([ln for ln in out.splitlines() if ln.startswith("{")][-1])
     size = sum(p.stat().st_size for p in index.rglob("*") if p.is_file())
-    return {"seconds": seconds, "indexed": report["indexed"],
-            "peak_rss_mb": int(rss[-1].split()[1]) / 1024 if rss else None,
+    return {"seconds": seconds, "indexed": report["indexed"], "peak_rss_mb": memory.peak_mb,
             "index_mb": size / 2**20}
 
 
@@ -89,7 +91,8 @@ def main(argv: list[str] | None = None) -> None:
             generate(corpus, args.articles)
             built = timed_reindex(corpus, index, args.workers)
             print(f"reindex of {built['indexed']:,} articles: {built['seconds']:.1f} s "
-                  f"({built['indexed'] / built['seconds']:,.0f} articles/s), peak RSS "
+                  f"({built['indexed'] / built['seconds']:,.0f} articles/s), peak memory (PSS of the "
+                  "process tree) "
                   f"{built['peak_rss_mb'] or 0:,.0f} MB, index {built['index_mb']:,.0f} MB",
                   flush=True)
         firsts = []
