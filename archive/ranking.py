@@ -228,17 +228,26 @@ def _body_terms(q: wq.Query) -> set[str]:
     return {text for field, text in q.iter_all_terms() if field == "body"}
 
 
-def expand(searcher, parsed: ParsedQuery, final: set[int] | None) -> ParsedQuery | None:
+def expand(searcher, parsed: ParsedQuery, final: set[int] | None,
+           lengths=None, memo: dict | None = None) -> ParsedQuery | None:
     """The ranking query with RM3-style feedback words added, or None (short query, no hits).
 
-    `parsed.query` is a ranked (`Weighted`) query; `final` the articles it may show.
+    `parsed.query` is a ranked (`Weighted`) query; `final` the articles it may show;
+    `lengths` the field-length cache of archive.fastrank (None: rank with Whoosh).
     """
     if parsed.query is None:
         return None
     words = _body_terms(parsed.query)
     if len(words) < PRF_MIN_WORDS:
         return None
-    top = list(searcher.search(parsed.query, limit=PRF_DOCS, filter=final).items())
+    from archive import fastrank
+
+    ranked = (fastrank.rank(searcher, parsed.query, final, lengths, memo)
+              if lengths is not None and final is not None else None)
+    if ranked is not None:
+        top = list(zip(ranked[0][:PRF_DOCS].tolist(), ranked[1][:PRF_DOCS].tolist()))
+    else:
+        top = list(searcher.search(parsed.query, limit=PRF_DOCS, filter=final).items())
     total = sum(score for _, score in top)
     if not top or total <= 0:
         return None

@@ -11,13 +11,15 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
+import numpy as np
+
 from archive.budget import Budget, cap_expansions
 from archive.explain import explain
 from archive.histogram import build_histogram
 from archive.query import ParsedQuery, parse_query
 from archive.records import Facet, SearchRequest
-from archive.spelling import suggest
-from archive.stories import group_by_story
+from archive.spelling import suggest, vocabulary
+from archive.stories import count_stories
 
 DATE_FILTERS = ("date", "year", "age")
 
@@ -42,6 +44,14 @@ def story_column(columns, searcher) -> list:
     return columns.columns(searcher, ["story"])["story"]
 
 
+def story_codes(columns, searcher):
+    """Every document's story as an integer (archive.stories.story_codes), per index state."""
+    from archive.stories import story_codes as codes_of
+
+    return columns._cached(searcher, "story-codes",
+                           lambda: codes_of(story_column(columns, searcher)))
+
+
 def extras(columns, searcher, parsed: ParsedQuery, request: SearchRequest, matched: set[int],
            filter_sets: dict[str, set[int]], final: set[int], dates: list[int],
            today: dt.date) -> dict[str, Any]:
@@ -55,7 +65,8 @@ def extras(columns, searcher, parsed: ParsedQuery, request: SearchRequest, match
         "histogram": build_histogram(dates, final, preset_base, today),
     }
     if request.group:
-        out["stories"] = len(group_by_story(story_column(columns, searcher), final))
+        docs = np.fromiter(final, dtype=np.int64, count=len(final))
+        out["stories"] = count_stories(story_codes(columns, searcher), docs)
 
     def count(text: str) -> int:
         other = parse_query(text, searcher.schema)
@@ -71,10 +82,13 @@ def extras(columns, searcher, parsed: ParsedQuery, request: SearchRequest, match
 
     if parsed.query is not None:
         try:
-            out["suggestion"] = suggest(searcher, request.query, len(final), count)
+            out["suggestion"] = suggest(
+                searcher, request.query, len(final), count,
+                lambda: columns._cached(searcher, "vocabulary",
+                                        lambda: vocabulary(searcher.reader())))
         except Exception:  # a suggestion is a courtesy; it never fails a search
             out["suggestion"] = None
     return out
 
 
-__all__ = ["within_budget", "truncate_facet", "extras", "story_column"]
+__all__ = ["within_budget", "truncate_facet", "extras", "story_column", "story_codes"]

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+import dataclasses
 from pathlib import Path
 from typing import Iterable
+
+import numpy as np
 
 from whoosh import query as wq
 
@@ -53,6 +56,65 @@ def group_by_story(stories: list, docs: Iterable[int]) -> dict[str, list[int]]:
     return groups
 
 
+def story_codes(stories: list) -> np.ndarray:
+    """One integer per document, equal for the documents of one story (cache it per index state)."""
+    codes: dict[str, int] = {}
+    out = np.empty(len(stories), dtype=np.int64)
+    for docnum, value in enumerate(stories):
+        key = _text(value) or f"doc{docnum}"
+        out[docnum] = codes.setdefault(key, len(codes))
+    return out
+
+
+def count_stories(codes: np.ndarray, docs: np.ndarray) -> int:
+    return int(len(np.unique(codes[docs]))) if len(docs) else 0
+
+
+@dataclasses.dataclass
+class StoryPage:
+    shown: list[int]  # each story's earliest matching version, in page order
+    scores: dict[int, float]  # relevance: a story's score is its best version's
+    versions: dict[int, int]  # shown document -> how many other matching versions
+
+
+def page_of_story_codes(codes: np.ndarray, docs: np.ndarray, ordinals: np.ndarray, sort: str,
+                        start: int, end: int, ranked=None) -> StoryPage:
+    """One page of stories from arrays: like `page_of_stories`, without per-document Python.
+
+    `docs`: the matched document numbers; `ordinals`: every document's date (0 unknown);
+    `ranked`: (document numbers, scores) best first, for relevance; None orders by date.
+    """
+    if not len(docs):
+        return StoryPage([], {}, {})
+    unknown = dt.date.max.toordinal()
+    when = np.where(ordinals[docs] > 0, ordinals[docs], unknown)
+    mine = codes[docs]
+    # Each story's earliest version: sort by (story, date, document number), take the firsts.
+    order = np.lexsort((docs, when, mine))
+    firsts = order[np.r_[True, mine[order][1:] != mine[order][:-1]]]
+    first_doc = dict(zip(mine[firsts].tolist(), docs[firsts].tolist()))
+    sizes = dict(zip(*(a.tolist() for a in np.unique(mine, return_counts=True))))
+    scores: dict[int, float] = {}
+    if ranked is not None:
+        ranked_codes = codes[ranked[0]]
+        _, at = np.unique(ranked_codes, return_index=True)
+        at = np.sort(at)[start:end]  # where each story first appears in the ranking
+        chosen = ranked_codes[at].tolist()
+        shown = [first_doc[c] for c in chosen]
+        scores = dict(zip(shown, ranked[1][at].tolist()))
+    else:
+        rep_docs = docs[firsts]
+        rep_when = when[firsts]
+        if sort == "oldest":
+            keep = np.lexsort((rep_docs, rep_when))
+        else:  # newest first, undated stories last
+            rep_dates = ordinals[rep_docs]
+            keep = np.lexsort((rep_docs, -rep_dates))
+        shown = rep_docs[keep][start:end].tolist()
+        chosen = codes[shown].tolist() if shown else []
+    return StoryPage(shown, scores, {d: sizes[c] - 1 for d, c in zip(shown, chosen)})
+
+
 def earliest_first(members: list[int], dates: list[int]) -> list[int]:
     """Versions ordered by date, undated ones last, then by document number."""
     return sorted(members, key=lambda d: (dates[d] or dt.date.max.toordinal(), d))
@@ -60,14 +122,28 @@ def earliest_first(members: list[int], dates: list[int]) -> list[int]:
 
 def page_of_stories(searcher, query, final: set[int], groups: dict[str, list[int]],
                     story_col: list, dates: list[int], sort: str, start: int, end: int,
-                    search, scores: dict[int, float] | None = None) -> list[int]:
+                    search, scores: dict[int, float] | None = None,
+                    ranked=None) -> list[int]:
     """Document numbers shown on one page of stories: each story's earliest matching version.
 
     Stories are ranked by their best-scoring version (relevance) or by the date of their
     earliest version (newest/oldest; also relevance without a query, like ungrouped pages).
-    `search(q, **kwargs)` runs a (time-limited) Whoosh search.
+    `search(q, **kwargs)` runs a (time-limited) Whoosh search; `ranked` (document numbers
+    and scores, best first: archive.fastrank) replaces it when given.
     """
     first = {key: earliest_first(members, dates)[0] for key, members in groups.items()}
+    if sort == "relevance" and query is not None and ranked is not None:
+        order, best = [], {}
+        for docnum, score in zip(ranked[0].tolist(), ranked[1].tolist()):
+            key = story_of(story_col, docnum)
+            if key not in best:
+                best[key] = score
+                order.append(key)
+                if len(order) >= end:
+                    break
+        if scores is not None:
+            scores.update({first[k]: best[k] for k in order[start:end]})
+        return [first[k] for k in order[start:end]]
     if sort == "relevance" and query is not None:
         order: list[str] = []
         seen: set[str] = set()
@@ -147,6 +223,6 @@ def more_like_this(searcher, article: Article, from_stored, top: int = MORE_LIKE
     return out
 
 
-__all__ = ["writer_clusterer", "story_fields", "group_by_story", "earliest_first", "versions",
+__all__ = ["story_codes", "count_stories", "page_of_story_codes", "StoryPage", "writer_clusterer", "story_fields", "group_by_story", "earliest_first", "versions",
            "page_of_stories", "in_order",
            "more_like_this", "story_key", "MORE_LIKE_THIS"]

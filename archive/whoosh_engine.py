@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Iterator
 
+import numpy as np
 from whoosh import query as wq
 
 from archive import facets as fc
@@ -21,7 +22,7 @@ from archive.records import (Article, Facet, FacetValue, Hit, IndexStats, Search
 from archive.snippets import lead, make_snippets, mark_text, query_terms
 from archive.store import ArchiveLock, IndexStore, SearcherPool, whoosh_writer
 from archive.whoosh_schema import FACET_FIELDS, from_stored, to_document
-from archive import reporter, stories
+from archive import fastrank, reporter, stories
 from archive.budget import Budget, timed_search
 from archive.dedup import Fingerprint
 from archive import export
@@ -229,13 +230,11 @@ class WhooshArchive:
         cols = self.columns.columns(searcher, ["date"])
         dates = cols["date"]
 
+        memo: dict = {}  # postings read once per search (archive.fastrank)
         if parsed.query is None:
             matched = set(reader.all_doc_ids())
         else:
-            try:
-                matched = set(searcher.docs_for_query(parsed.query))
-            except Exception as exc:  # e.g. a wildcard expanding past Whoosh's limits
-                raise BadQuery(f"q: the query cannot be run ({exc})") from None
+            matched = self._matches(searcher, parsed.query, memo)
         for rng in parsed.dates:
             matched = self._in_range(matched, dates, rng)
 
@@ -248,10 +247,7 @@ class WhooshArchive:
         rank = ranking.Ranking(ranking.ranked(parsed))
         loose = ranking.widen(parsed, len(final), request.page_size)
         if loose is not None:  # too few have every word: widen to most of them
-            try:
-                wider = set(searcher.docs_for_query(loose.query))
-            except Exception as exc:
-                raise BadQuery(f"q: the query cannot be run ({exc})") from None
+            wider = self._matches(searcher, loose.query, memo)
             for rng in parsed.dates:
                 wider = self._in_range(wider, dates, rng)
             wider_final = wider
@@ -279,10 +275,10 @@ class WhooshArchive:
         # that pass keeps the filter).
         expanded = None
         if request.sort == "relevance" and not budget.heavy:
-            expanded = ranking.expand(searcher, parsed, final)
+            expanded = ranking.expand(searcher, parsed, final, self._lengths(searcher), memo)
             parsed = expanded or parsed
         # Without filters the ranking pass needs no filter set.
-        hits = self._page(request, parsed, searcher, final, budget,
+        hits = self._page(request, parsed, searcher, final, budget, memo=memo,
                           filtered=bool(filter_sets or parsed.dates) or parsed.query is None
                           or rank.widened or expanded is not None)
         notes = []
@@ -377,8 +373,8 @@ class WhooshArchive:
                      total_values=len(values))
 
     def _page(self, request: SearchRequest, parsed: ParsedQuery, searcher,
-              final: set[int], budget: Budget | None = None, filtered: bool = True
-              ) -> list[Hit]:
+              final: set[int], budget: Budget | None = None, filtered: bool = True,
+              memo: dict | None = None) -> list[Hit]:
         start = (request.page - 1) * request.page_size
         end = start + request.page_size
         if not final or start >= len(final):
@@ -389,7 +385,22 @@ class WhooshArchive:
         kwargs = {"filter": final if filtered else None, "limit": end, "terms": with_terms}
         groups = None
         scores: dict[int, float] = {}
-        if request.group:  # one hit per story: its earliest matching version
+        ranked = None  # every match best first, scored with numpy (archive.fastrank)
+        if request.sort == "relevance" and parsed.query is not None and not budget.heavy:
+            ranked = fastrank.rank(searcher, parsed.query, final, self._lengths(searcher), memo)
+        versions_of: dict[int, int] | None = None
+        if request.group and (ranked is not None or request.sort != "relevance"
+                              or parsed.query is None):
+            # One hit per story, its earliest matching version: with arrays (archive.stories).
+            story_col = reporter.story_column(self.columns, searcher)
+            docs = (ranked[0] if ranked is not None
+                    else np.fromiter(final, dtype=np.int64, count=len(final)))
+            page = stories.page_of_story_codes(
+                reporter.story_codes(self.columns, searcher), docs,
+                self.columns.date_arrays(searcher)[0], request.sort, start, end, ranked)
+            shown, versions_of = page.shown, page.versions
+            scores.update(page.scores)
+        elif request.group:  # the same, ranked by Whoosh (queries archive.fastrank cannot score)
             story_col = reporter.story_column(self.columns, searcher)
             groups = stories.group_by_story(story_col, final)
             shown = stories.page_of_stories(
@@ -397,7 +408,10 @@ class WhooshArchive:
                     searcher, ["date"])["date"], request.sort, start, end,
                 lambda q_, **kw: timed_search(searcher, q_, budget,
                                               **(kw if filtered else {**kw, "filter": None})),
-                scores)
+                scores, ranked)
+        elif ranked is not None:
+            shown = ranked[0][start:end].tolist()
+            scores.update(zip(shown, ranked[1][start:end].tolist()))
         else:
             if request.sort == "newest":
                 kwargs.update(sortedby="date", reverse=True)
@@ -432,11 +446,31 @@ class WhooshArchive:
             score = round(score, 4) if score is not None and request.sort == "relevance" \
                 and parsed.query is not None else None
             story, versions = None, 0
-            if groups is not None:
+            if versions_of is not None:
+                story = stories.story_of(story_col, docnum)
+                versions = versions_of.get(docnum, 0)
+            elif groups is not None:
                 story = stories.story_of(story_col, docnum)
                 versions = len(groups.get(story, ())) - 1
             hits.append(Hit(article, rank, score, snippets, story, max(0, versions)))
         return hits
+
+    def _matches(self, searcher, q, memo: dict) -> set[int]:
+        """The documents a query matches: from posting arrays, or by Whoosh for other queries."""
+        live = self.columns._cached(searcher, "live", lambda: fc.doc_mask(
+            list(searcher.reader().all_doc_ids()), searcher.doc_count_all()))
+        try:
+            found = fastrank.matches(searcher, q, live, memo)
+            if found is not None:
+                return set(found.tolist())
+            return set(searcher.docs_for_query(q))
+        except Exception as exc:  # e.g. a wildcard expanding past Whoosh's limits
+            raise BadQuery(f"q: the query cannot be run ({exc})") from None
+
+    def _lengths(self, searcher):
+        """Field lengths as the scorers see them, per index state (for archive.fastrank)."""
+        return lambda field: self.columns._cached(
+            searcher, "lengths:" + field, lambda: fastrank.field_lengths(searcher, field))
 
     def export(self, request: SearchRequest, today: dt.date | None = None) -> ResultStream:
         """Every article the search matches, in its order, read one at a time."""

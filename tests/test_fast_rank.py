@@ -1,0 +1,144 @@
+"""Ranking and story grouping with numpy (archive.fastrank, archive.stories) give Whoosh's answers.
+
+Two Reuters-21578 files (2,000 articles, two segments: written by two processes) are
+searched both ways: the numpy scores must equal Whoosh's own scores for the same
+query, document by document, and the grouped pages must equal the ones built
+the old way, one document at a time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from archive import SearchRequest, fastrank, ranking, stories
+from archive.query import parse_query
+from reporter_corpora import build, reuters_corpus
+
+QUERIES = [
+    "oil", "prices", "said", "crude oil", "oil OR gas", "wheat -corn", '"crude oil"',
+    '"money supply" rates', "title:coffee", "outlet:reuters bank", "place:tokyo yen",
+    "interest rates rise as central bank tightens money supply",  # widened, feedback, proximity
+    "coffee cocoa sugar", "gold -silver -platinum",
+    '"bank of england"', '"oil prices"~5', '"said it expects"', '"pct pct"', '"mln dlrs"',
+    '"prices rose" -"oil prices"',
+]
+
+
+@pytest.fixture(scope="module")
+def reuters(tmp_path_factory):
+    return build(reuters_corpus(tmp_path_factory.mktemp("fastrank"), "reut2-000.sgm",
+                                "reut2-001.sgm"))
+
+
+def _variants(searcher, text):
+    parsed = parse_query(text, searcher.schema)
+    strict = ranking.ranked(parsed)
+    yield strict
+    loose = ranking.widen(parsed, 0, 10)
+    if loose is not None:
+        loose = ranking.ranked(loose)
+        yield loose
+        final = set(searcher.docs_for_query(loose.query))
+        expanded = ranking.expand(searcher, loose, final)
+        if expanded is not None:
+            yield expanded
+
+
+def test_scores_are_whooshs_scores(reuters):
+    archive = reuters.archive
+    searcher = archive._searcher()
+    assert len(searcher.reader().leaf_readers()) == 2  # written by two processes
+    compared = 0
+    for text in QUERIES:
+        for variant in _variants(searcher, text):
+            final = set(searcher.docs_for_query(variant.query))
+            if not final:
+                continue
+            ours = fastrank.rank(searcher, variant.query, final, archive._lengths(searcher))
+            assert ours is not None, text
+            theirs = searcher.search(variant.query, filter=final, limit=None)
+            assert len(ours[0]) == len(theirs) == len(final), text
+            want = dict(theirs.items())
+            got = dict(zip(ours[0].tolist(), ours[1].tolist()))
+            assert want.keys() == got.keys(), text
+            for doc, score in want.items():
+                assert got[doc] == pytest.approx(score, rel=1e-9), (text, doc)
+            assert list(np.diff(ours[1]) <= 1e-12).count(False) == 0  # best first
+            compared += 1
+    assert compared >= len(QUERIES)
+
+
+def test_queries_it_cannot_score_go_to_whoosh(reuters):
+    searcher = reuters.archive._searcher()
+    for text in ("oil*", "crude~1"):
+        parsed = ranking.ranked(parse_query(text, searcher.schema))
+        final = set(searcher.docs_for_query(parsed.query))
+        assert final and fastrank.rank(searcher, parsed.query, final,
+                                       reuters.archive._lengths(searcher)) is None
+        page = reuters.archive.search(SearchRequest(text))
+        assert page.total == len(final) and page.hits
+
+
+@pytest.mark.parametrize("sort", ["relevance", "newest", "oldest"])
+def test_story_pages_match_the_document_by_document_grouping(reuters, sort):
+    archive = reuters.archive
+    searcher = archive._searcher()
+    story_col = archive.columns.columns(searcher, ["story"])["story"]
+    dates = archive.columns.columns(searcher, ["date"])["date"]
+    codes = stories.story_codes(story_col)
+    for text in ("oil", "said", "wheat -corn", "bank rates"):
+        q = ranking.ranked(parse_query(text, searcher.schema)).query
+        final = set(searcher.docs_for_query(q))
+        groups = stories.group_by_story(story_col, final)
+        assert stories.count_stories(codes, np.array(sorted(final))) == len(groups)
+        ranked = fastrank.rank(searcher, q, final, archive._lengths(searcher))
+        for start, end in ((0, 10), (10, 20), (40, 60)):
+            old_scores: dict = {}
+            old = stories.page_of_stories(
+                searcher, q if sort == "relevance" else None, final, groups, story_col, dates,
+                sort, start, end, lambda q_, **kw: searcher.search(q_, **kw), old_scores)
+            new = stories.page_of_story_codes(
+                codes, ranked[0], np.asarray(dates, dtype=np.int64), sort, start, end,
+                ranked if sort == "relevance" else None)
+            assert new.shown == old, (text, sort, start)
+            for doc in old:
+                assert new.versions[doc] == len(groups[stories.story_of(story_col, doc)]) - 1
+            if sort == "relevance":
+                assert new.scores == pytest.approx(old_scores, rel=1e-9)
+
+
+def test_grouped_search_pages_count_stories_and_versions(reuters):
+    page = reuters.archive.search(SearchRequest("said", page_size=100))
+    assert page.stories is not None and page.stories < page.total
+    assert any(h.versions for h in page.hits)
+    assert [h.score for h in page.hits] == sorted((h.score for h in page.hits), reverse=True)
+
+
+def test_matched_sets_are_whooshs(reuters):
+    archive = reuters.archive
+    searcher = archive._searcher()
+    live = np.ones(searcher.doc_count_all(), dtype=bool)
+    for text in QUERIES:
+        for variant in _variants(searcher, text):
+            ours = fastrank.matches(searcher, variant.query, live, {})
+            assert ours is not None, text
+            assert set(ours.tolist()) == set(searcher.docs_for_query(variant.query)), text
+
+
+def test_deleted_articles_are_not_matched(tmp_path):
+    from archive import Config, open_archive
+    from indexer import pipeline
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i in range(3):
+        (corpus / f"s{i}.txt").write_text(f"Title: Harbour {i}\n\nDockers strike at the harbour "
+                                          f"for the {i} time.\n", encoding="utf-8")
+    archive = open_archive(Config(corpus, tmp_path / "index"))
+    pipeline.rebuild(archive, corpus, workers=1)
+    assert archive.search(SearchRequest("dockers")).total == 3
+    with archive.update() as sink:
+        sink.delete_path("s1.txt")
+    page = archive.search(SearchRequest("dockers harbour", group=False))
+    assert page.total == 2 and "s1.txt" not in {h.article.path for h in page.hits}
