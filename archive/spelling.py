@@ -8,8 +8,11 @@ suggestion uses the word as it is written in an article containing the term.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
+from typing import Iterable
 
 from whoosh import query as wq
+from whoosh.support.levenshtein import distance
 
 from archive.records import Suggestion
 
@@ -22,11 +25,31 @@ def _frequency(reader, text: str) -> int:
     return reader.doc_frequency("body", text) + reader.doc_frequency("title", text)
 
 
-def _best_correction(reader, text: str) -> str | None:
+def vocabulary(reader) -> dict[str, tuple[str, ...]]:
+    """The body's index terms by first letter, in index order (cache it per index state)."""
+    by_first: dict[str, list[str]] = defaultdict(list)
+    for btext in reader.lexicon("body"):
+        word = btext.decode("utf-8")
+        by_first[word[:1]].append(word)
+    return {k: tuple(v) for k, v in by_first.items()}
+
+
+def _within(reader, text: str, maxdist: int, vocab) -> Iterable[str]:
+    """Terms within `maxdist` edits of `text` sharing its first letter, in index order."""
+    if vocab is None:  # Whoosh's own scan of the term list
+        yield from reader.terms_within("body", text, maxdist, prefix=1)
+        return
+    for word in vocab().get(text[:1], ()):
+        if abs(len(word) - len(text)) <= maxdist and distance(word, text,
+                                                               limit=maxdist) <= maxdist:
+            yield word
+
+
+def _best_correction(reader, text: str, vocab=None) -> str | None:
     seen = _frequency(reader, text)
     best, best_n = None, max(seen, RARE)
     for maxdist in (1, 2):
-        for candidate in reader.terms_within("body", text, maxdist, prefix=1):
+        for candidate in _within(reader, text, maxdist, vocab):
             if candidate == text or not candidate.isalpha():
                 continue
             n = _frequency(reader, candidate)
@@ -48,8 +71,12 @@ def _written_form(searcher, analyzer, term: str) -> str:
     return term
 
 
-def suggest(searcher, query_text: str, total: int, count) -> Suggestion | None:
-    """A corrected query when `query_text` finds little; `count(text)` counts its matches."""
+def suggest(searcher, query_text: str, total: int, count, vocab=None) -> Suggestion | None:
+    """A corrected query when `query_text` finds little; `count(text)` counts its matches.
+
+    `vocab()` returns `vocabulary(reader)` (cached by the caller); without it Whoosh
+    scans its term list for every rare word.
+    """
     if total >= FEW_RESULTS or not query_text.strip():
         return None
     reader = searcher.reader()
@@ -67,7 +94,7 @@ def suggest(searcher, query_text: str, total: int, count) -> Suggestion | None:
         tokens = [t.text for t in analyzer(word, mode="query")]
         if len(tokens) != 1 or _frequency(reader, tokens[0]) > RARE:
             continue
-        fixed = _best_correction(reader, tokens[0])
+        fixed = _best_correction(reader, tokens[0], vocab)
         if fixed is None:
             continue
         pieces.append(query_text[pos:m.start()])
