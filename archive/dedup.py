@@ -40,13 +40,26 @@ _rng = np.random.default_rng(20240521)  # fixed: keys must be the same in every 
 _A = _rng.integers(0, 1 << 63, PERMUTATIONS, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
 _B = _rng.integers(0, 1 << 63, PERMUTATIONS, dtype=np.uint64)
 _SHIFT = np.uint64(32)
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # odd multiplier combining the words of a shingle
 _WORD = re.compile(r"\w+")
+
+
+_COMBINING: dict[int, None] | None = None
+
+
+def _combining() -> dict[int, None]:
+    """A str.translate table deleting every combining character (built once, about 0.2 s)."""
+    global _COMBINING
+    if _COMBINING is None:
+        _COMBINING = {cp: None for cp in range(0x110000) if unicodedata.combining(chr(cp))}
+    return _COMBINING
 
 
 def normalise(text: str) -> str:
     """Lower-cased words of a text, accents and punctuation dropped, single-spaced."""
-    text = unicodedata.normalize("NFKD", text.casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.casefold()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).translate(_combining())
     return " ".join(_WORD.findall(text))
 
 
@@ -60,9 +73,14 @@ def signature(text: str) -> np.ndarray | None:
     words = text.split()
     if len(words) < MIN_WORDS:
         return None
-    shingles = {" ".join(words[i:i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
-    hashes = np.fromiter((zlib.crc32(s.encode("utf-8")) for s in shingles), dtype=np.uint64,
-                         count=len(shingles))
+    # Each word hashed once; a shingle's hash combines its words' hashes (all mod 2**64).
+    word_hashes = np.fromiter((zlib.crc32(w.encode("utf-8")) for w in words), dtype=np.uint64,
+                              count=len(words))
+    n = len(words) - SHINGLE + 1
+    hashes = np.zeros(n, dtype=np.uint64)
+    for i in range(SHINGLE):
+        hashes = hashes * _MIX + word_hashes[i:i + n]
+    hashes = np.unique(hashes)
     values = (hashes[:, None] * _A[None, :] + _B[None, :]) >> _SHIFT  # wraps mod 2**64
     return values.min(axis=0).astype(np.uint32)
 
