@@ -24,6 +24,7 @@ from archive.records import AgeBanner
 from indexer.draft import Draft, RecordError
 
 CACHE_FILE = "extract-cache.sqlite"
+CACHE_FORMAT = 2  # 2: record errors keep their `skip` flag
 _LIBRARIES = ("trafilatura", "htmldate", "readability-lxml", "lxml", "py3langid", "warcio",
               "charset-normalizer")
 # Modules whose output is post-processing of cached drafts, not extraction.
@@ -34,6 +35,7 @@ _NOT_EXTRACTION = {"cache.py", "pipeline.py", "corpus.py", "__init__.py"}
 def extractor_version() -> str:
     """A digest of the extraction code and library versions."""
     digest = hashlib.sha256()
+    digest.update(f"cache format {CACHE_FORMAT}".encode())
     for path in sorted(Path(__file__).parent.glob("*.py")):
         if path.name not in _NOT_EXTRACTION:
             digest.update(path.name.encode())
@@ -48,7 +50,8 @@ def _to_json(items: list[Draft | RecordError]) -> str:
     out = []
     for item in items:
         if isinstance(item, RecordError):
-            out.append({"_error": True, "item": item.item, "reason": item.reason})
+            out.append({"_error": True, "item": item.item, "reason": item.reason,
+                        "skip": item.skip})
             continue
         data = dataclasses.asdict(item)
         data["published"] = item.published.isoformat() if item.published else None
@@ -60,7 +63,7 @@ def _from_json(text: str) -> list[Draft | RecordError]:
     items: list[Draft | RecordError] = []
     for data in json.loads(text):
         if data.pop("_error", False):
-            items.append(RecordError(data["item"], data["reason"]))
+            items.append(RecordError(data["item"], data["reason"], bool(data.get("skip"))))
             continue
         if data.get("published"):
             data["published"] = dt.date.fromisoformat(data["published"])

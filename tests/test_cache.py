@@ -53,3 +53,20 @@ def test_damaged_cache_costs_only_a_reextraction(built, corpus, index_dir):
     (index_dir / CACHE_FILE).write_bytes(b"this is not a database")
     report = pipeline.rebuild(built, corpus, workers=1, cache_dir=index_dir)
     assert report.ok and report.indexed == 1
+
+
+def test_an_empty_record_is_skipped_from_the_cache_too(tmp_path):
+    """A record with no text is skipped, not failed, whether extracted now or cached."""
+    from archive import Config, open_archive
+
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    (corpus / "wire.sgm").write_text(
+        '<REUTERS NEWID="1"><TEXT><TITLE>Cocoa talks</TITLE><BODY>Cocoa producers met in '
+        'London on Monday to discuss the buffer stock.</BODY></TEXT></REUTERS>\n'
+        '<REUTERS NEWID="2"><TEXT></TEXT></REUTERS>\n', encoding="latin-1")
+    archive = open_archive(Config(corpus, index))
+    for _ in range(2):  # extracted, then read from the cache
+        report = pipeline.rebuild(archive, corpus, workers=1, cache_dir=index)
+        assert report.ok and report.indexed == 1, report.failed
+        assert [p.where for p in report.skipped] == ["wire.sgm#2"]
