@@ -308,14 +308,18 @@ def rebuild(archive: Archive, corpus: Path, workers: int | None = None,
         extract = functools.partial(extract_corpus_file,
                                     cache_path=str(cache.path) if cache else None)
         fresh: list = []
+        fresh_drafts = 0
         with archive.rebuild() as sink:
             for n, result in enumerate(_map(extract, items, workers, file_seconds), start=1):
                 _record(result, report, seen, sink)
                 if cache is not None and result.fresh is not None:
                     fresh.append((result.sha256, result.fmt, result.fresh))
-                    if len(fresh) >= 200:
+                    fresh_drafts += len(result.fresh)
+                    # Written in batches of files, and of articles: a corpus of large
+                    # multi-article files must not be held in memory until the end.
+                    if len(fresh) >= 200 or fresh_drafts >= 2000:
                         cache.put_many(fresh)
-                        fresh = []
+                        fresh, fresh_drafts = [], 0
                 if progress:
                     progress(n, len(items))
         if cache is not None:
