@@ -18,65 +18,47 @@ FACET_LIMIT = 10  # values shown per facet before "more"
 class ColumnCache:
     """Column values of every document of one searcher, read once and reused.
 
-    Keyed by the index state the searcher sees (see `_reader_key`), so a commit
-    is seen by the next search.
+    Values are read and prepared per index segment and kept by segment id:
+    segments never change, so after a commit (an `add`, a merge) only the new
+    segments are read, and the per-state arrays are concatenations of cached
+    parts. Per-state results are keyed by the index state the searcher sees
+    (see `_reader_key`), so a commit is seen by the next search.
     """
 
     def __init__(self):
         self._lock = threading.Lock()
         self._key = None
-        self._columns: dict[str, list] = {}
+        self._columns: dict[str, object] = {}
+        self._segments: dict[tuple, object] = {}
 
-    def columns(self, searcher, names: Iterable[str]) -> dict[str, list]:
-        reader = searcher.reader()
-        key = self._reader_key(searcher)
-        with self._lock:
-            if key != self._key:
-                self._key, self._columns = key, {}
-            missing = [n for n in names if n not in self._columns]
-        for name in missing:
-            values = _column_values(reader, name)
+    # -- per segment -----------------------------------------------------------
+    def _per_segment(self, searcher, name: str, build) -> list[tuple[object, int, int]]:
+        """(value, document offset, document count) of every segment; `build(sub)` once each."""
+        out = []
+        for sub, offset in searcher.reader().leaf_readers():
+            key = (_segment_id(sub), name)
             with self._lock:
-                if self._key == key:
-                    self._columns[name] = values
-        with self._lock:
-            return {n: self._columns.get(n) or _column_values(reader, n) for n in names}
+                value = self._segments.get(key)
+            if value is None:
+                value = build(sub)
+                with self._lock:
+                    self._segments[key] = value
+            out.append((value, offset, sub.doc_count_all()))
+        return out
 
-    def facet_values(self, searcher, facet: str) -> list[tuple[str, ...]]:
-        """Each document's values for a facet (indexed by document number), cached."""
-        key = "values:" + facet
-        with self._lock:
-            cached = self._columns.get(key) if self._key == self._reader_key(searcher) else None
-        if cached is not None:
-            return cached
-        column = FACET_FIELDS[facet][0]
-        raw = self.columns(searcher, [column])[column]
-        parsed = [split_column_value(v) for v in raw]
-        with self._lock:
-            if self._key == self._reader_key(searcher):
-                self._columns[key] = parsed
-        return parsed
-
-    def value_docs(self, searcher, facet: str) -> dict[str, set[int]]:
-        """Facet value -> the documents that have it (for filters), cached."""
-        key = "docs:" + facet
-        with self._lock:
-            cached = self._columns.get(key) if self._key == self._reader_key(searcher) else None
-        if cached is not None:
-            return cached
-        index: dict[str, set[int]] = {}
-        for docnum, values in enumerate(self.facet_values(searcher, facet)):
-            for value in values:
-                index.setdefault(value, set()).add(docnum)
-        with self._lock:
-            if self._key == self._reader_key(searcher):
-                self._columns[key] = index
-        return index
+    def _new_state(self, searcher) -> None:
+        """Forget per-state values, and segments the new state no longer has (lock held)."""
+        self._columns = {}
+        keep = {_segment_id(sub) for sub, _ in searcher.reader().leaf_readers()}
+        self._segments = {k: v for k, v in self._segments.items() if k[0] in keep}
 
     def _cached(self, searcher, key, build):
         state = self._reader_key(searcher)
         with self._lock:
-            value = self._columns.get(key) if self._key == state else None
+            if self._key != state:
+                self._key = state
+                self._new_state(searcher)
+            value = self._columns.get(key)
         if value is None:
             value = build()
             with self._lock:
@@ -84,12 +66,71 @@ class ColumnCache:
                     self._columns[key] = value
         return value
 
+    # -- columns ---------------------------------------------------------------
+    def columns(self, searcher, names: Iterable[str]) -> dict[str, list]:
+        """Every document's value in each named column (lists indexed by document number)."""
+        def build(name):
+            parts = self._per_segment(searcher, "list:" + name,
+                                      lambda sub: _column_values(sub, name))
+            out: list = []
+            for values, _offset, _count in parts:
+                out.extend(values)
+            return out
+        return {n: self._cached(searcher, "list:" + n, lambda n=n: build(n)) for n in names}
+
+    def array(self, searcher, name: str, dtype=np.int64) -> np.ndarray:
+        """A numeric column as an array (per-segment parts cached)."""
+        def build():
+            parts = self._per_segment(searcher, "array:" + name, lambda sub: np.asarray(
+                _column_values(sub, name), dtype=dtype))
+            return (np.concatenate([p for p, _, _ in parts]) if parts
+                    else np.zeros(0, dtype=dtype))
+        return self._cached(searcher, "array:" + name, build)
+
+    def per_segment_array(self, searcher, name: str, build_one) -> np.ndarray:
+        """An array over documents assembled from `build_one(segment reader)` parts."""
+        def build():
+            parts = self._per_segment(searcher, "seg:" + name, build_one)
+            return np.concatenate([p for p, _, _ in parts]) if parts else np.zeros(0)
+        return self._cached(searcher, "seg:" + name, build)
+
+    def live(self, searcher) -> np.ndarray:
+        """True for every document that is not deleted."""
+        def build():
+            parts = []
+            for sub, _offset in searcher.reader().leaf_readers():
+                count = sub.doc_count_all()
+                if sub.has_deletions():
+                    mask = np.zeros(count, dtype=bool)
+                    mask[list(sub.all_doc_ids())] = True
+                else:
+                    mask = np.ones(count, dtype=bool)
+                parts.append(mask)
+            return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+        return self._cached(searcher, "live", build)
+
+    # -- facets ----------------------------------------------------------------
+    def facet_values(self, searcher, facet: str) -> list[tuple[str, ...]]:
+        """Each document's values for a facet (indexed by document number), cached."""
+        column = FACET_FIELDS[facet][0]
+
+        def build():
+            parts = self._per_segment(searcher, "values:" + facet, lambda sub: [
+                split_column_value(v) for v in _column_values(sub, column)])
+            out: list = []
+            for values, _offset, _count in parts:
+                out.extend(values)
+            return out
+        return self._cached(searcher, "values:" + facet, build)
+
     def facet_arrays(self, searcher, facet: str):
         """A facet as arrays: document of each entry, value code of each entry, the values."""
-        def build():
-            per_doc = self.facet_values(searcher, facet)
+        column = FACET_FIELDS[facet][0]
+
+        def one(sub):
             codes: dict[str, int] = {}
             flat, lengths = [], []
+            per_doc = [split_column_value(v) for v in _column_values(sub, column)]
             for values in per_doc:
                 lengths.append(len(values))
                 for v in values:
@@ -97,19 +138,41 @@ class ColumnCache:
             entry_doc = np.repeat(np.arange(len(per_doc), dtype=np.int64),
                                   np.asarray(lengths, dtype=np.int64))
             return entry_doc, np.asarray(flat, dtype=np.int64), list(codes)
+
+        def build():
+            merged: dict[str, int] = {}
+            docs, flats = [], []
+            for (entry_doc, flat, values), offset, _count in self._per_segment(
+                    searcher, "arrays:" + facet, one):
+                remap = np.asarray([merged.setdefault(v, len(merged)) for v in values],
+                                   dtype=np.int64)
+                docs.append(entry_doc + offset)
+                flats.append(remap[flat] if len(flat) else flat)
+            if not docs:
+                return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), []
+            return np.concatenate(docs), np.concatenate(flats), list(merged)
         return self._cached(searcher, "arrays:" + facet, build)
+
+    def value_docs(self, searcher, facet: str) -> dict[str, set[int]]:
+        """Facet value -> the documents that have it (for filters), cached."""
+        def build():
+            entry_doc, flat, values = self.facet_arrays(searcher, facet)
+            order = np.argsort(flat, kind="stable")
+            bounds = np.searchsorted(flat[order], np.arange(len(values) + 1))
+            return {v: set(entry_doc[order[bounds[i]:bounds[i + 1]]].tolist())
+                    for i, v in enumerate(values)}
+        return self._cached(searcher, "docs:" + facet, build)
 
     def date_arrays(self, searcher):
         """Dates as arrays: ordinal (0 unknown), year, month, day, banner years."""
         def build():
-            cols = self.columns(searcher, ["date", "banner_years"])
-            ordinals = np.asarray(cols["date"], dtype=np.int64)
+            ordinals = self.array(searcher, "date")
             known = ordinals > 0
             days = np.where(known, ordinals - _EPOCH_ORDINAL, 0).astype("datetime64[D]")
             years = days.astype("datetime64[Y]").astype(np.int64) + 1970
             months = days.astype("datetime64[M]").astype(np.int64) % 12 + 1
             mdays = (days - days.astype("datetime64[M]")).astype(np.int64) + 1
-            banners = np.asarray(cols["banner_years"], dtype=np.int64)
+            banners = self.array(searcher, "banner_years")
             return ordinals, known, years, months, mdays, banners
         return self._cached(searcher, "dates", build)
 
@@ -255,6 +318,17 @@ def _column_values(reader, name: str) -> list:
     if reader.doc_count_all() == 0:
         return []
     return list(reader.column_reader(name))
+
+
+def _segment_id(sub) -> object:
+    """What names a segment's (unchanging) content: its id, or the reader itself."""
+    segment = getattr(sub, "segment", None)
+    if callable(segment):
+        try:
+            return segment().segment_id()
+        except Exception:
+            pass
+    return id(sub)
 
 
 def doc_mask(docs, size: int) -> np.ndarray:

@@ -32,20 +32,23 @@ class Unsupported(Exception):
     """A query part this module does not score (the caller falls back to Whoosh)."""
 
 
+def segment_lengths(sub, field: str) -> np.ndarray:
+    """One segment's documents' lengths of a field as Whoosh's scorers see them (a byte each)."""
+    count = sub.doc_count_all()
+    raw = None
+    perdoc = getattr(sub, "_perdoc", None)
+    if perdoc is not None and hasattr(perdoc, "_cached_reader") and count:
+        column = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+        if column is not None:
+            raw = np.fromiter(column, dtype=np.uint8, count=count)
+    if raw is None:  # no length column in this segment (no document has the field)
+        raw = np.zeros(count, dtype=np.uint8)
+    return _BYTE_LENGTHS[raw]
+
+
 def field_lengths(searcher, field: str) -> np.ndarray:
     """Every document's length of a field as Whoosh's scorers see it (quantised to a byte)."""
-    parts = []
-    for sub, _offset in searcher.reader().leaf_readers():
-        count = sub.doc_count_all()
-        raw = None
-        perdoc = getattr(sub, "_perdoc", None)
-        if perdoc is not None and hasattr(perdoc, "_cached_reader"):
-            column = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
-            if column is not None:
-                raw = np.fromiter(column, dtype=np.uint8, count=count)
-        if raw is None:  # no length column in this segment (no document has the field)
-            raw = np.zeros(count, dtype=np.uint8)
-        parts.append(_BYTE_LENGTHS[raw])
+    parts = [segment_lengths(sub, field) for sub, _ in searcher.reader().leaf_readers()]
     return np.concatenate(parts) if parts else np.zeros(0)
 
 
@@ -349,4 +352,4 @@ def rank(searcher, q, final, lengths, memo: dict | None = None
     return docs[order], mine[order]
 
 
-__all__ = ["field_lengths", "matches", "postings", "rank", "supported"]
+__all__ = ["field_lengths", "segment_lengths", "matches", "postings", "rank", "supported"]

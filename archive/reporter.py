@@ -45,11 +45,13 @@ def story_column(columns, searcher) -> list:
 
 
 def story_codes(columns, searcher):
-    """Every document's story as an integer (archive.stories.story_codes), per index state."""
-    from archive.stories import story_codes as codes_of
+    """Every document's story as an integer, equal within a story (read per segment)."""
+    from archive.facets import _column_values, _segment_id
+    from archive.stories import story_hashes
 
-    return columns._cached(searcher, "story-codes",
-                           lambda: codes_of(story_column(columns, searcher)))
+    return columns.per_segment_array(
+        searcher, "story-codes",
+        lambda sub: story_hashes(_column_values(sub, "story"), str(_segment_id(sub))))
 
 
 def extras(columns, searcher, parsed: ParsedQuery, request: SearchRequest, matched: set[int],

@@ -66,6 +66,15 @@ def story_codes(stories: list) -> np.ndarray:
     return out
 
 
+def story_hashes(values: list, salt: str) -> np.ndarray:
+    """A 64-bit code per document of one segment, equal for equal story keys (this process).
+
+    A document without a key is a story of its own (`salt` names the segment).
+    """
+    return np.fromiter((hash(_text(v) or f"\0{salt}:{i}") for i, v in enumerate(values)),
+                       dtype=np.int64, count=len(values))
+
+
 def count_stories(codes: np.ndarray, docs: np.ndarray) -> int:
     return int(len(np.unique(codes[docs]))) if len(docs) else 0
 
@@ -223,6 +232,6 @@ def more_like_this(searcher, article: Article, from_stored, top: int = MORE_LIKE
     return out
 
 
-__all__ = ["story_codes", "count_stories", "page_of_story_codes", "StoryPage", "writer_clusterer", "story_fields", "group_by_story", "earliest_first", "versions",
+__all__ = ["story_codes", "story_hashes", "count_stories", "page_of_story_codes", "StoryPage", "writer_clusterer", "story_fields", "group_by_story", "earliest_first", "versions",
            "page_of_stories", "in_order",
            "more_like_this", "story_key", "MORE_LIKE_THIS"]

@@ -457,8 +457,7 @@ class WhooshArchive:
 
     def _matches(self, searcher, q, memo: dict) -> set[int]:
         """The documents a query matches: from posting arrays, or by Whoosh for other queries."""
-        live = self.columns._cached(searcher, "live", lambda: fc.doc_mask(
-            list(searcher.reader().all_doc_ids()), searcher.doc_count_all()))
+        live = self.columns.live(searcher)
         try:
             found = fastrank.matches(searcher, q, live, memo)
             if found is not None:
@@ -469,8 +468,8 @@ class WhooshArchive:
 
     def _lengths(self, searcher):
         """Field lengths as the scorers see them, per index state (for archive.fastrank)."""
-        return lambda field: self.columns._cached(
-            searcher, "lengths:" + field, lambda: fastrank.field_lengths(searcher, field))
+        return lambda field: self.columns.per_segment_array(
+            searcher, "lengths:" + field, lambda sub: fastrank.segment_lengths(sub, field))
 
     def export(self, request: SearchRequest, today: dt.date | None = None) -> ResultStream:
         """Every article the search matches, in its order, read one at a time."""

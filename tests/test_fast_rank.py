@@ -142,3 +142,34 @@ def test_deleted_articles_are_not_matched(tmp_path):
         sink.delete_path("s1.txt")
     page = archive.search(SearchRequest("dockers harbour", group=False))
     assert page.total == 2 and "s1.txt" not in {h.article.path for h in page.hits}
+
+
+def test_column_caches_after_an_add_read_only_the_new_segment(tmp_path):
+    """After a commit, cached parts of unchanged segments are reused and the results equal
+    those of an empty cache."""
+    from archive import Config, open_archive
+    from archive.facets import ColumnCache
+    from indexer import pipeline
+
+    corpus = reuters_corpus(tmp_path, "reut2-002.sgm")
+    archive = open_archive(Config(corpus, tmp_path / "index"))
+    pipeline.rebuild(archive, corpus, workers=1)
+    before = archive.search(SearchRequest("oil", filters=(("outlet", "Reuters"),)))
+    old_segments = {key[0] for key in archive.columns._segments}
+    extra = tmp_path / "brief.txt"
+    extra.write_text("Title: Oil brief\nOutlet: Reuters\nDate: 1987-04-01\n\nCrude oil output "
+                     "rose in the usa this month, traders in Houston said on Wednesday.\n",
+                     encoding="utf-8")
+    assert pipeline.add(archive, corpus, [extra]).indexed == 1
+    after = archive.search(SearchRequest("oil", filters=(("outlet", "Reuters"),)))
+    assert after.total == before.total + 1
+    assert old_segments <= {key[0] for key in archive.columns._segments}  # reused
+    searcher = archive._searcher()
+    fresh = ColumnCache()
+    for facet in ("outlet", "place", "topic"):
+        a, b = archive.columns.facet_arrays(searcher, facet), fresh.facet_arrays(searcher, facet)
+        assert (dict(zip(*np.unique(np.asarray(a[2])[a[1]], return_counts=True)))
+                == dict(zip(*np.unique(np.asarray(b[2])[b[1]], return_counts=True))))
+        assert archive.columns.value_docs(searcher, facet) == fresh.value_docs(searcher, facet)
+    assert (archive.columns.date_arrays(searcher)[0] == fresh.date_arrays(searcher)[0]).all()
+    assert archive.columns.live(searcher).sum() == searcher.doc_count()
