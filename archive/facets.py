@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import json
+import os
+import re
 import threading
+import zipfile
 from collections import Counter, OrderedDict
+from pathlib import Path
 from typing import Iterable
 
 import numpy as np
@@ -25,22 +31,37 @@ class ColumnCache:
     (see `_reader_key`), so a commit is seen by the next search.
     """
 
-    def __init__(self):
+    def __init__(self, directory=None):
         self._lock = threading.Lock()
         self._key = None
         self._columns: dict[str, object] = {}
         self._segments: dict[tuple, object] = {}
+        # directory(searcher) -> folder for per-segment arrays on disk, or None (memory only)
+        self._directory = directory
 
     # -- per segment -----------------------------------------------------------
-    def _per_segment(self, searcher, name: str, build) -> list[tuple[object, int, int]]:
-        """(value, document offset, document count) of every segment; `build(sub)` once each."""
+    def _per_segment(self, searcher, name: str, build, persist: bool = False
+                     ) -> list[tuple[object, int, int]]:
+        """(value, document offset, document count) of every segment; `build(sub)` once each.
+
+        With `persist`, a value (arrays) is also kept in a file beside the index, so a
+        new process (the CLI, a restarted server) reads it instead of the columns.
+        """
+        folder = self._directory(searcher) if persist and self._directory else None
         out = []
         for sub, offset in searcher.reader().leaf_readers():
-            key = (_segment_id(sub), name)
+            segid = _segment_id(sub)
+            key = (segid, name)
             with self._lock:
                 value = self._segments.get(key)
             if value is None:
-                value = build(sub)
+                path = (folder / f"{segid}.{_safe(name)}.npz"
+                        if folder is not None and isinstance(segid, str) else None)
+                value = _load(path) if path is not None else None
+                if value is None:
+                    value = build(sub)
+                    if path is not None:
+                        _save(path, value)
                 with self._lock:
                     self._segments[key] = value
             out.append((value, offset, sub.doc_count_all()))
@@ -70,6 +91,8 @@ class ColumnCache:
     def columns(self, searcher, names: Iterable[str]) -> dict[str, list]:
         """Every document's value in each named column (lists indexed by document number)."""
         def build(name):
+            if name in NUMERIC_COLUMNS:
+                return self.array(searcher, name).tolist()
             parts = self._per_segment(searcher, "list:" + name,
                                       lambda sub: _column_values(sub, name))
             out: list = []
@@ -82,7 +105,7 @@ class ColumnCache:
         """A numeric column as an array (per-segment parts cached)."""
         def build():
             parts = self._per_segment(searcher, "array:" + name, lambda sub: np.asarray(
-                _column_values(sub, name), dtype=dtype))
+                _column_values(sub, name), dtype=dtype), persist=True)
             return (np.concatenate([p for p, _, _ in parts]) if parts
                     else np.zeros(0, dtype=dtype))
         return self._cached(searcher, "array:" + name, build)
@@ -90,7 +113,7 @@ class ColumnCache:
     def per_segment_array(self, searcher, name: str, build_one) -> np.ndarray:
         """An array over documents assembled from `build_one(segment reader)` parts."""
         def build():
-            parts = self._per_segment(searcher, "seg:" + name, build_one)
+            parts = self._per_segment(searcher, "seg:" + name, build_one, persist=True)
             return np.concatenate([p for p, _, _ in parts]) if parts else np.zeros(0)
         return self._cached(searcher, "seg:" + name, build)
 
@@ -143,7 +166,7 @@ class ColumnCache:
             merged: dict[str, int] = {}
             docs, flats = [], []
             for (entry_doc, flat, values), offset, _count in self._per_segment(
-                    searcher, "arrays:" + facet, one):
+                    searcher, "arrays:" + facet, one, persist=True):
                 remap = np.asarray([merged.setdefault(v, len(merged)) for v in values],
                                    dtype=np.int64)
                 docs.append(entry_doc + offset)
@@ -318,6 +341,41 @@ def _column_values(reader, name: str) -> list:
     if reader.doc_count_all() == 0:
         return []
     return list(reader.column_reader(name))
+
+
+NUMERIC_COLUMNS = ("date", "date_asc", "banner_years")
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+
+
+def _load(path: Path):
+    """A value saved by `_save`, or None (missing, damaged, unreadable: built again)."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if "values" in z.files:
+                return (z["doc"], z["flat"], json.loads(str(z["values"])))
+            return z["a"]
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None
+
+
+def _save(path: Path, value) -> None:
+    """Write atomically (other processes may read it at once); a failure only costs speed."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        path.parent.mkdir(exist_ok=True)
+        with open(tmp, "wb") as fh:
+            if isinstance(value, tuple):
+                doc, flat, values = value
+                np.savez(fh, doc=doc, flat=flat, values=np.array(json.dumps(values)))
+            else:
+                np.savez(fh, a=value)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
 
 
 def _segment_id(sub) -> object:

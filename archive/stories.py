@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 import dataclasses
+import hashlib
 from pathlib import Path
 from typing import Iterable
 
@@ -67,12 +68,16 @@ def story_codes(stories: list) -> np.ndarray:
 
 
 def story_hashes(values: list, salt: str) -> np.ndarray:
-    """A 64-bit code per document of one segment, equal for equal story keys (this process).
+    """A 64-bit code per document of one segment, equal for equal story keys (stable hash).
 
     A document without a key is a story of its own (`salt` names the segment).
     """
-    return np.fromiter((hash(_text(v) or f"\0{salt}:{i}") for i, v in enumerate(values)),
-                       dtype=np.int64, count=len(values))
+    def code(i: int, v) -> int:
+        key = (_text(v) or f"\0{salt}:{i}").encode("utf-8")
+        return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "little",
+                              signed=True)
+    return np.fromiter((code(i, v) for i, v in enumerate(values)), dtype=np.int64,
+                       count=len(values))
 
 
 def count_stories(codes: np.ndarray, docs: np.ndarray) -> int:

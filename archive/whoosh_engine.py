@@ -32,6 +32,7 @@ MAX_PAGE = 1000
 MAX_PAGE_SIZE = 100
 # Filters that are not column facets.
 SPECIAL_FILTERS = ("year", "age", "date")
+SEGMENT_CACHE = "segment-cache"  # per-segment column arrays, in each generation folder
 FACET_ORDER = ("outlet", "year", "age", "language", "author", "topic", "place", "person",
                "org", "exchange", "format")
 FACET_TITLES = {"year": "Year", "age": "Age"} | {k: v[1] for k, v in FACET_FIELDS.items()}
@@ -80,7 +81,7 @@ class WhooshArchive:
         self.writer_procs = writer_procs or min(4, max(1, len(os.sched_getaffinity(0))))
         self.store = IndexStore(self.index_dir)
         self.pool = SearcherPool(self.store)
-        self.columns = fc.ColumnCache()
+        self.columns = fc.ColumnCache(directory=self._segment_cache_dir)
         self.results = fc.ResultCache(result_cache)
         self._schema = None
 
@@ -144,7 +145,15 @@ class WhooshArchive:
             if before > 1:
                 with whoosh_writer(ix, self.index_dir, optimize=True):
                     pass
-            return before, len(ix._segments())
+            after = ix._segments()
+            # Arrays of the merged-away segments are no longer needed (a server still
+            # reading them builds them again from its open segments).
+            keep = {seg.segment_id() for seg in after}
+            folder = self.index_dir / _name / SEGMENT_CACHE
+            for path in folder.glob("*.npz") if folder.is_dir() else ():
+                if path.name.split(".", 1)[0] not in keep:
+                    path.unlink(missing_ok=True)
+            return before, len(after)
         finally:
             ix.close()
 
@@ -177,11 +186,11 @@ class WhooshArchive:
     def stats(self) -> IndexStats:
         searcher = self._searcher()
         reader = searcher.reader()
-        live = list(reader.all_doc_ids())
-        cols = self.columns.columns(searcher, ["date"])
-        dates = [cols["date"][d] for d in live if cols["date"][d]]
-        outlets = fc.count_values(self.columns.facet_values(searcher, "outlet"), live)
-        formats = fc.count_values(self.columns.facet_values(searcher, "format"), live)
+        live = np.flatnonzero(self.columns.live(searcher))
+        ordinals = self.columns.array(searcher, "date")[live]
+        dates = ordinals[ordinals > 0].tolist()
+        outlets = self.columns.count_facet(searcher, "outlet", live)
+        formats = self.columns.count_facet(searcher, "format", live)
         return IndexStats(
             articles=len(live), generation=self.pool.generation,
             size_bytes=self.store.size_bytes(), outlets=len(outlets), dated=len(dates),
@@ -392,7 +401,7 @@ class WhooshArchive:
         if request.group and (ranked is not None or request.sort != "relevance"
                               or parsed.query is None):
             # One hit per story, its earliest matching version: with arrays (archive.stories).
-            story_col = reporter.story_column(self.columns, searcher)
+            story_col = searcher.reader().column_reader("story")  # read for shown hits only
             docs = (ranked[0] if ranked is not None
                     else np.fromiter(final, dtype=np.int64, count=len(final)))
             page = stories.page_of_story_codes(
@@ -465,6 +474,11 @@ class WhooshArchive:
             return set(searcher.docs_for_query(q))
         except Exception as exc:  # e.g. a wildcard expanding past Whoosh's limits
             raise BadQuery(f"q: the query cannot be run ({exc})") from None
+
+    def _segment_cache_dir(self, searcher) -> Path | None:
+        """Where per-segment arrays of the searcher's generation are kept (see ColumnCache)."""
+        state = getattr(searcher, "morgue_state", None)
+        return self.index_dir / state[0] / SEGMENT_CACHE if state else None
 
     def _lengths(self, searcher):
         """Field lengths as the scorers see them, per index state (for archive.fastrank)."""

@@ -98,7 +98,7 @@ def _tree_kb(root: int) -> int:
 class TreeMemory:
     """Samples the memory of a process tree in a thread; `peak_mb` is the largest sum seen."""
 
-    def __init__(self, root: int | None = None, every: float = 0.25):
+    def __init__(self, root: int | None = None, every: float = 1.0):
         self.root = root or os.getpid()
         self.every = every
         self.peak_mb = 0.0

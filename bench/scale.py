@@ -5,7 +5,7 @@
 Steps, all on this machine in one run: generate N articles (bench.generate,
 seeded) as JSON Lines; `manage.py reindex` in a subprocess (wall time, peak
 memory of the whole process tree as the sum of its processes' PSS, sampled every
-0.25 s; index size); the fixed query mix through
+1 s, which costs a few per cent of a core; index size); the fixed query mix through
 the full page work (bench.search); adding one article and finding it (the time
 until it is searchable, median of 5); and a new process answering its first
 search (`manage.py search`, median of 3).

@@ -173,3 +173,28 @@ def test_column_caches_after_an_add_read_only_the_new_segment(tmp_path):
         assert archive.columns.value_docs(searcher, facet) == fresh.value_docs(searcher, facet)
     assert (archive.columns.date_arrays(searcher)[0] == fresh.date_arrays(searcher)[0]).all()
     assert archive.columns.live(searcher).sum() == searcher.doc_count()
+
+
+def test_a_new_process_reads_the_segment_arrays_from_disk(tmp_path):
+    from archive import Config, open_archive
+    from indexer import pipeline
+
+    corpus = reuters_corpus(tmp_path, "reut2-003.sgm")
+    config = Config(corpus, tmp_path / "index")
+    first = open_archive(config)
+    pipeline.rebuild(first, corpus, workers=1)
+    want = first.search(SearchRequest("oil prices", filters=(("place", "usa"),)))
+    gen = (tmp_path / "index" / "CURRENT").read_text().strip()
+    folder = tmp_path / "index" / gen / "segment-cache"
+    saved = sorted(p.name for p in folder.glob("*.npz"))
+    assert any(".arrays_place." in n for n in saved) and any(".array_date." in n for n in saved)
+    assert any("lengths_body" in n for n in saved) and any("story-codes" in n for n in saved)
+    # A damaged file is read as missing and written again.
+    damaged = next(folder.glob("*.arrays_place.npz"))
+    damaged.write_bytes(b"not an npz file")
+    second = open_archive(config)  # like a new process: nothing in memory
+    got = second.search(SearchRequest("oil prices", filters=(("place", "usa"),)))
+    assert (got.total, [h.article.id for h in got.hits]) == (want.total,
+                                                              [h.article.id for h in want.hits])
+    assert [(f.name, f.values) for f in got.facets] == [(f.name, f.values) for f in want.facets]
+    assert damaged.read_bytes()[:2] == b"PK"  # rewritten as an npz (zip) file
