@@ -15,7 +15,7 @@ from whoosh import query as wq
 
 from archive import facets as fc
 from archive.age import BAND_ORDER, band_label, today as today_default
-from archive.errors import ArticleNotFound, BadQuery, IndexCorrupt
+from archive.errors import ArchiveError, ArticleNotFound, BadQuery, IndexCorrupt
 from archive.query import DateRange, ParsedQuery, parse_date_range, parse_query
 from archive.records import (Article, Facet, FacetValue, Hit, IndexStats, SearchPage,
                              SearchRequest, SORTS)
@@ -113,6 +113,25 @@ class WhooshArchive:
             raise
         sink._close()
         self.store.publish(name)
+        self.prepare()
+
+    def prepare(self) -> None:
+        """Compute the per-segment arrays searches need and keep them beside the index.
+
+        Run after a rebuild, so the first search of every new process only reads
+        them; without it the first search of the first process computes them.
+        """
+        try:
+            searcher = self._searcher()
+            for facet in FACET_FIELDS:
+                self.columns.facet_arrays(searcher, facet)
+            self.columns.date_arrays(searcher)
+            lengths = self._lengths(searcher)
+            for field in ("title", "body"):
+                lengths(field)
+            reporter.story_codes(self.columns, searcher)
+        except ArchiveError:  # a missing or damaged index is reported by the next search
+            pass
 
     @contextlib.contextmanager
     def update(self) -> Iterator[ArticleSink]:
