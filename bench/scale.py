@@ -101,8 +101,8 @@ def main(argv: list[str] | None = None) -> None:
                                  "oil prices", "--json"])
             assert done.returncode == 0, done.stderr
             firsts.append(seconds)
-        print(f"new process, first search (whole command): median {median(firsts):.2f} s",
-              flush=True)
+        print(f"new process, first search (whole command): median {median(firsts):.2f} s "
+              f"({', '.join(f'{x:.2f}' for x in firsts)})", flush=True)
         adds = [add_latency(corpus, index, n) for n in range(1, 6)]
         print(f"add one article until searchable: median {median(adds):.2f} s "
               f"(max {max(adds):.2f} s)", flush=True)
