@@ -86,8 +86,8 @@ def extras(columns, searcher, parsed: ParsedQuery, request: SearchRequest, match
         try:
             out["suggestion"] = suggest(
                 searcher, request.query, len(final), count,
-                lambda: columns._cached(searcher, "vocabulary",
-                                        lambda: vocabulary(searcher.reader())))
+                lambda: [v for v, _, _ in columns._per_segment(
+                    searcher, "vocabulary", vocabulary)])
         except Exception:  # a suggestion is a courtesy; it never fails a search
             out["suggestion"] = None
     return out

@@ -39,10 +39,13 @@ def _within(reader, text: str, maxdist: int, vocab) -> Iterable[str]:
     if vocab is None:  # Whoosh's own scan of the term list
         yield from reader.terms_within("body", text, maxdist, prefix=1)
         return
-    for word in vocab().get(text[:1], ()):
-        if abs(len(word) - len(text)) <= maxdist and distance(word, text,
-                                                               limit=maxdist) <= maxdist:
-            yield word
+    found = set()
+    for part in vocab():  # one vocabulary per index segment
+        for word in part.get(text[:1], ()):
+            if abs(len(word) - len(text)) <= maxdist and distance(word, text,
+                                                                   limit=maxdist) <= maxdist:
+                found.add(word)
+    yield from sorted(found)  # index order, as Whoosh's scan gives them
 
 
 def _best_correction(reader, text: str, vocab=None) -> str | None:
@@ -74,8 +77,8 @@ def _written_form(searcher, analyzer, term: str) -> str:
 def suggest(searcher, query_text: str, total: int, count, vocab=None) -> Suggestion | None:
     """A corrected query when `query_text` finds little; `count(text)` counts its matches.
 
-    `vocab()` returns `vocabulary(reader)` (cached by the caller); without it Whoosh
-    scans its term list for every rare word.
+    `vocab()` returns `vocabulary(segment reader)` of every segment (cached by the
+    caller); without it Whoosh scans its term list for every rare word.
     """
     if total >= FEW_RESULTS or not query_text.strip():
         return None

@@ -41,27 +41,33 @@ FACET_TITLES = {"year": "Year", "age": "Age"} | {k: v[1] for k, v in FACET_FIELD
 class ArticleSink:
     """Receives articles for one write transaction (see `WhooshArchive.update/rebuild`)."""
 
-    def __init__(self, writer, rebuild: bool, generation: Path):
+    def __init__(self, writer, rebuild: bool, generation: Path, indexed=None):
         self._writer = writer
         self._rebuild = rebuild
         self.added = 0
         self._stories = stories.writer_clusterer(generation, rebuild)
+        # indexed(field, value): whether a committed article has it. Whoosh's writer answers
+        # that by opening a reader over the whole index (about a second at a million
+        # articles); the archive's own searcher is already open.
+        self._indexed = indexed or (lambda field, value: True)
 
     def add(self, article: Article, fingerprint: Fingerprint | None = None) -> None:
         """Add (or replace) an article; `fingerprint` saves computing it here (archive.dedup)."""
         doc = to_document(article)
         doc.update(stories.story_fields(self._stories, article, fingerprint))
-        if self._rebuild:
+        if self._rebuild or not self._indexed("id", article.id):
             self._writer.add_document(**doc)
         else:
             self._writer.update_document(**doc)
         self.added += 1
 
     def delete(self, article_id: str) -> None:
-        self._writer.delete_by_term("id", article_id)
+        if self._indexed("id", article_id):
+            self._writer.delete_by_term("id", article_id)
 
     def delete_path(self, path: str) -> None:
-        self._writer.delete_by_term("path", path)
+        if self._indexed("path", path):
+            self._writer.delete_by_term("path", path)
 
     def _commit_stories(self) -> None:
         """Commit the story table (just before the index: its extra rows are harmless)."""
@@ -144,7 +150,8 @@ class WhooshArchive:
         sink = None
         try:
             with whoosh_writer(ix, self.index_dir) as writer:
-                sink = ArticleSink(writer, rebuild=False, generation=self.index_dir / name)
+                sink = ArticleSink(writer, rebuild=False, generation=self.index_dir / name,
+                                   indexed=self._indexed)
                 yield sink
                 sink._commit_stories()
         finally:
@@ -493,6 +500,10 @@ class WhooshArchive:
             return set(searcher.docs_for_query(q))
         except Exception as exc:  # e.g. a wildcard expanding past Whoosh's limits
             raise BadQuery(f"q: the query cannot be run ({exc})") from None
+
+    def _indexed(self, field: str, value: str) -> bool:
+        """Whether a live article of the latest commit has this id or path."""
+        return self._searcher().document_number(**{field: value}) is not None
 
     def _segment_cache_dir(self, searcher) -> Path | None:
         """Where per-segment arrays of the searcher's generation are kept (see ColumnCache)."""
