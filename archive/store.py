@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import io
 import logging
 import os
 import shutil
@@ -30,17 +31,69 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from whoosh import index as whoosh_index
+from whoosh.filedb import structfile as _structfile
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import EmptyIndexError, LockError
 
 from archive.errors import ArchiveError, IndexCorrupt, IndexLocked, IndexMissing
 from archive.whoosh_schema import SCHEMA_VERSION, build_schema
 
+
+class _ViewReader(io.RawIOBase):
+    """A read-only file over a memoryview (a part of an mmap'd compound segment file)."""
+
+    def __init__(self, view: memoryview):
+        self._view = view
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        n = max(0, min(len(b), len(self._view) - self._pos))
+        b[:n] = self._view[self._pos:self._pos + n]
+        self._pos += n
+        return n
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: len(self._view)}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+
+def _buffer_file_init(self, buf, name=None, onclose=None) -> None:
+    """whoosh3's BufferFile without copying its buffer.
+
+    whoosh3 opens each part of a compound segment file as `BytesIO(memoryview of
+    the mmap)`, which copies the part into memory: at a million articles every
+    new searcher read the 430 MB stored-fields column. Reads now go through the
+    mmap and copy only what they read.
+    """
+    self._buf = buf
+    self._name = name
+    self.file = (io.BufferedReader(_ViewReader(buf)) if isinstance(buf, memoryview)
+                 else io.BytesIO(buf))
+    self.onclose = onclose
+    self.is_real = False
+    self.is_closed = False
+
+
+_structfile.BufferFile.__init__ = _buffer_file_init
+
 CURRENT = "CURRENT"
 LOCK_FILE = "archive.lock"
 GEN_PREFIX = "gen-"
 INDEX_NAME = "MAIN"
 WRITER_MB = 512
+# Each process of a parallel rebuild (archive.parallel): the posting pool spills to disk
+# beyond this, which keeps a million-article build's memory bounded.
+PARALLEL_WRITER_MB = 128
 PUBLISHED = "PUBLISHED"  # marks a generation that served (or serves); others are unfinished
 
 log = logging.getLogger("morgue.store")
@@ -271,7 +324,7 @@ def whoosh_writer(ix, index_dir: Path, procs: int = 1, optimize: bool = False,
         if procs > 1:
             from archive.parallel import ParallelWriter
 
-            writer = ParallelWriter(ix, procs=procs, limitmb=WRITER_MB // procs, **kwargs)
+            writer = ParallelWriter(ix, procs=procs, limitmb=PARALLEL_WRITER_MB, **kwargs)
         else:
             writer = ix.writer(limitmb=WRITER_MB, **kwargs)
     except LockError:

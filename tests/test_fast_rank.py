@@ -198,3 +198,23 @@ def test_a_new_process_reads_the_segment_arrays_from_disk(tmp_path):
                                                               [h.article.id for h in want.hits])
     assert [(f.name, f.values) for f in got.facets] == [(f.name, f.values) for f in want.facets]
     assert damaged.read_bytes()[:2] == b"PK"  # rewritten as an npz (zip) file
+
+
+def test_parts_of_compound_segments_are_read_in_place():
+    """whoosh3 copied each part of a compound segment into memory to open it (archive.store)."""
+    import io
+    import pickle
+
+    from whoosh.filedb.structfile import BufferFile
+
+    import archive.store  # noqa: F401  (installs the in-place reader)
+
+    data = bytearray(b"x" * 100 + pickle.dumps({"a": [1, 2, 3]}) + b"tail")
+    part = BufferFile(memoryview(data)[100:], name="part")
+    assert isinstance(part.file, io.BufferedReader)  # not a BytesIO copy
+    data[-4:] = b"TAIL"  # the part is a view of the same memory, not a copy
+    assert part.read_pickle() == {"a": [1, 2, 3]}
+    assert part.read(4) == b"TAIL" and part.read(1) == b""
+    part.seek(0)
+    assert part.get(len(data) - 104, 4) == b"TAIL"
+    assert isinstance(BufferFile(b"abc").file, io.BytesIO)
