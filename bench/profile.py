@@ -26,7 +26,7 @@ from bench.common import SHARED, machine, need
 
 INDEX_PARTS = [
     ("parse (SGML records)", "indexer/reuters.py", "read_reuters"),
-    ("extract (clean text, dates, metadata, language)", "indexer/pipeline.py", "finish"),
+    ("finish the articles (clean text, identity, counts)", "indexer/pipeline.py", "finish"),
     ("language identification", "indexer/language.py", "detect_language"),
     ("story fingerprints", "archive/dedup.py", "fingerprint"),
     ("story lookup (SQLite table)", "archive/dedup.py", "assign"),
