@@ -46,11 +46,6 @@ def segment_lengths(sub, field: str) -> np.ndarray:
     return _BYTE_LENGTHS[raw]
 
 
-def field_lengths(searcher, field: str) -> np.ndarray:
-    """Every document's length of a field as Whoosh's scorers see it (quantised to a byte)."""
-    parts = [segment_lengths(sub, field) for sub, _ in searcher.reader().leaf_readers()]
-    return np.concatenate(parts) if parts else np.zeros(0)
-
 
 def postings(searcher, field: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
     """(document numbers, weights) of a term across every segment, deleted ones included."""
@@ -334,7 +329,8 @@ def rank(searcher, q, final, lengths, memo: dict | None = None
 
     `final` is the set of document numbers the query matched (after filters); equal
     scores are ordered by document number, as Whoosh orders them. `lengths(field)`
-    returns `field_lengths` (cached by the caller per index state).
+    returns every document's length of a field (`segment_lengths` of each segment, cached
+    by the caller).
     """
     weighting = q.weighting if isinstance(q, Weighted) else None
     if not isinstance(weighting, RobertsonBM25) or not supported(q):
@@ -352,4 +348,4 @@ def rank(searcher, q, final, lengths, memo: dict | None = None
     return docs[order], mine[order]
 
 
-__all__ = ["field_lengths", "segment_lengths", "matches", "postings", "rank", "supported"]
+__all__ = ["segment_lengths", "matches", "postings", "rank", "supported"]
