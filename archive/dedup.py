@@ -18,6 +18,8 @@ cluster key, which is a label.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import re
 import sqlite3
@@ -157,6 +159,10 @@ class StoryTable:
         """The cluster key of an article (an earlier article's key, or its own id)."""
         if fp is None:  # no text: a story of its own
             return article_id
+        with _disk_errors():
+            return self._assign(article_id, fp)
+
+    def _assign(self, article_id: str, fp: Fingerprint) -> str:
         conn = self._conn
         row = conn.execute("SELECT story FROM prints WHERE digest = ? ORDER BY ref LIMIT 1",
                            (fp.digest,)).fetchone()
@@ -181,10 +187,25 @@ class StoryTable:
         return key
 
     def commit(self) -> None:
-        self._conn.commit()
+        with _disk_errors():
+            self._conn.commit()
 
     def close(self) -> None:
         self._conn.close()
+
+
+@contextlib.contextmanager
+def _disk_errors():
+    """SQLite's "disk is full" and I/O errors as OSError, which the writer reports as such."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        text = str(exc).lower()
+        if "full" in text:
+            raise OSError(errno.ENOSPC, f"story table: {exc}") from None
+        if "i/o" in text or "readonly" in text or "read-only" in text:
+            raise OSError(errno.EIO, f"story table: {exc}") from None
+        raise
 
 
 class Clusterer:

@@ -334,10 +334,12 @@ def whoosh_writer(ix, index_dir: Path, procs: int = 1, optimize: bool = False,
     try:
         yield writer
     except OSError as exc:  # e.g. a writer process of a rebuild found the disk full
-        writer.cancel()
+        with contextlib.suppress(Exception):  # cancelling writes too; the cause is reported
+            writer.cancel()
         raise _disk_error(exc, index_dir) from None
     except BaseException:
-        writer.cancel()
+        with contextlib.suppress(Exception):
+            writer.cancel()
         raise
     try:
         writer.commit(optimize=optimize)

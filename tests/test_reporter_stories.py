@@ -209,3 +209,20 @@ def test_cli_export_writes_every_match(newsroom, tmp_path):
 def test_cli_suggests_a_spelling(reuters):
     result = run(reuters, "search", "petrolium")
     assert "Did you mean: petroleum" in result.output
+
+
+def test_a_full_story_table_is_reported_as_a_full_disk(tmp_path):
+    """SQLite's "database or disk is full" reaches the writer as OSError(ENOSPC), which the
+    archive reports as a full disk (without a traceback, see tests/test_crash.py)."""
+    import errno
+
+    from archive.dedup import StoryTable, fingerprint
+
+    table = StoryTable(tmp_path / "stories.sqlite")
+    table._conn.execute("PRAGMA max_page_count=3")  # a database that cannot grow
+    with pytest.raises(OSError) as caught:
+        for i in range(200):
+            table.assign(f"a{i}", fingerprint(f"Story {i}", STRIKE + f" Number {i} of many."))
+        table.commit()
+    assert caught.value.errno == errno.ENOSPC and "story table" in str(caught.value)
+    table.close()
