@@ -23,7 +23,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.util.numeric import byte_to_length
 
-from archive.ranking import RobertsonBM25, Weighted
+from archive.ranking import RobertsonBM25, Weighted, robertson_idf
 
 _BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 
@@ -47,24 +47,36 @@ def segment_lengths(sub, field: str) -> np.ndarray:
 
 
 
+def _leaf_matchers(searcher, field: str, text: bytes):
+    """(posting matcher, document offset) of a term in every segment that has it.
+
+    Deleted documents are included: callers mask with their matched set.
+    """
+    for sub, offset in searcher.reader().leaf_readers():
+        if (field, text) in sub:
+            m = sub.postings(field, text)
+            yield (m.child if isinstance(m, FilterMatcher) else m), offset
+
+
+def _blocks(m: W3LeafMatcher):
+    """whoosh3's leaf matcher a block at a time: (matcher positioned on the block, its ids)."""
+    while m.is_active():
+        if m._ids is None:
+            m._read_ids()
+        yield m, m._ids
+        m._next_block()
+
+
 def postings(searcher, field: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
     """(document numbers, weights) of a term across every segment, deleted ones included."""
     ids, weights = [], []
-    for sub, offset in searcher.reader().leaf_readers():
-        if (field, text) not in sub:
-            continue
-        m = sub.postings(field, text)
-        if isinstance(m, FilterMatcher):  # deletions: masked by the caller's matched set
-            m = m.child
+    for m, offset in _leaf_matchers(searcher, field, text):
         if isinstance(m, W3LeafMatcher):
-            while m.is_active():  # a block at a time (whoosh3's leaf matcher)
-                if m._ids is None:
-                    m._read_ids()
-                if m._weights is None:
-                    m._read_weights()
-                ids.append(np.asarray(m._ids, dtype=np.int64) + offset)
-                weights.append(np.asarray(m._weights, dtype=np.float64))
-                m._next_block()
+            for block, block_ids in _blocks(m):
+                if block._weights is None:
+                    block._read_weights()
+                ids.append(np.asarray(block_ids, dtype=np.int64) + offset)
+                weights.append(np.asarray(block._weights, dtype=np.float64))
         else:
             got_ids, got_weights = [], []
             while m.is_active():
@@ -148,25 +160,16 @@ def _positions(searcher, field, fieldname: str, word: bytes, docs: np.ndarray
     """Positions of a word in each of `docs` (sorted document numbers)."""
     out: dict[int, list[int]] = {}
     decode = field.format.decode_positions
-    for sub, offset in searcher.reader().leaf_readers():
-        if (fieldname, word) not in sub:
-            continue
-        m = sub.postings(fieldname, word)
-        if isinstance(m, FilterMatcher):
-            m = m.child
+    for m, offset in _leaf_matchers(searcher, fieldname, word):
         if not isinstance(m, W3LeafMatcher):
             return None
-        while m.is_active():
-            if m._ids is None:
-                m._read_ids()
-            ids = np.asarray(m._ids, dtype=np.int64) + offset
+        for block, block_ids in _blocks(m):
+            ids = np.asarray(block_ids, dtype=np.int64) + offset
             hit = np.flatnonzero(np.isin(ids, docs, assume_unique=True))
             if len(hit):
-                m._read_values()
-                values = m._values
+                block._read_values()
                 for i in hit.tolist():
-                    out[int(ids[i])] = decode(values[i])
-            m._next_block()
+                    out[int(ids[i])] = decode(block._values[i])
     return out
 
 
@@ -223,22 +226,17 @@ class _Scorer:
         self.memo = memo
 
     def term(self, field: str, text, boost: float) -> np.ndarray:
-        from math import log
-
-        schema = self.searcher.schema
-        if field not in schema:
-            return np.zeros(self.size)
-        btext = schema[field].to_bytes(text) if not isinstance(text, bytes) else text
-        ids, tf = _postings(self.searcher, field, btext, self.memo)
+        ids, tf = _postings(self.searcher, field, text, self.memo)
         out = np.zeros(self.size)
         if not len(ids):
             return out
+        schema = self.searcher.schema
         if not schema[field].scorable:
             scores = tf
         else:
-            n = self.searcher.doc_frequency(field, btext)
-            total = self.searcher.doc_count_all()
-            idf = log(1 + (total - n + 0.5) / (n + 0.5))
+            btext = schema[field].to_bytes(text) if not isinstance(text, bytes) else text
+            idf = robertson_idf(self.searcher.doc_frequency(field, btext),
+                                self.searcher.doc_count_all())
             avgfl = self.searcher.avg_field_length(field) or 1
             B = self.weighting._field_B.get(field, self.weighting.B)
             K1 = self.weighting.K1

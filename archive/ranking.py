@@ -75,12 +75,15 @@ class RobertsonBM25(scoring.BM25F):
 class _RobertsonScorer(scoring.BM25FScorer):
     def __init__(self, searcher, fieldname, text, B, K1, qf=1):
         parent = searcher.get_parent()
-        n = parent.doc_frequency(fieldname, text)
-        total = parent.doc_count_all()
-        self.idf = log(1 + (total - n + 0.5) / (n + 0.5))
+        self.idf = robertson_idf(parent.doc_frequency(fieldname, text), parent.doc_count_all())
         self.avgfl = parent.avg_field_length(fieldname) or 1
         self.B, self.K1, self.qf = B, K1, qf
         self.setup(searcher, fieldname, text)
+
+
+def robertson_idf(n: int, total: int) -> float:
+    """Robertson-Sparck Jones IDF of a word found in `n` of `total` articles."""
+    return log(1 + (total - n + 0.5) / (n + 0.5))
 
 
 class Weighted(WrappingQuery):
@@ -280,4 +283,4 @@ def describe() -> str:
 
 
 __all__ = ["FALLBACK_NOTE", "expand", "Ranking", "RobertsonBM25", "Weighted",
-           "describe", "fallback_ranking", "few_note", "loosen", "proximity", "query_words", "ranked", "weighting", "widen"]
+           "describe", "robertson_idf", "fallback_ranking", "few_note", "loosen", "proximity", "query_words", "ranked", "weighting", "widen"]
