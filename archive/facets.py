@@ -117,6 +117,13 @@ class ColumnCache:
             return np.concatenate([p for p, _, _ in parts]) if parts else np.zeros(0)
         return self._cached(searcher, "seg:" + name, build)
 
+    def story_codes(self, searcher) -> np.ndarray:
+        """Every document's story as an integer, equal within a story (archive.stories)."""
+        from archive.stories import story_hashes
+
+        return self.per_segment_array(searcher, "story-codes", lambda sub: story_hashes(
+            _column_values(sub, "story"), str(_segment_id(sub))))
+
     def live(self, searcher) -> np.ndarray:
         """True for every document that is not deleted."""
         def build():

@@ -44,16 +44,6 @@ def story_column(columns, searcher) -> list:
     return columns.columns(searcher, ["story"])["story"]
 
 
-def story_codes(columns, searcher):
-    """Every document's story as an integer, equal within a story (read per segment)."""
-    from archive.facets import _column_values, _segment_id
-    from archive.stories import story_hashes
-
-    return columns.per_segment_array(
-        searcher, "story-codes",
-        lambda sub: story_hashes(_column_values(sub, "story"), str(_segment_id(sub))))
-
-
 def extras(columns, searcher, parsed: ParsedQuery, request: SearchRequest, matched: set[int],
            filter_sets: dict[str, set[int]], final: set[int], dates: list[int],
            today: dt.date) -> dict[str, Any]:
@@ -68,7 +58,7 @@ def extras(columns, searcher, parsed: ParsedQuery, request: SearchRequest, match
     }
     if request.group:
         docs = np.fromiter(final, dtype=np.int64, count=len(final))
-        out["stories"] = count_stories(story_codes(columns, searcher), docs)
+        out["stories"] = count_stories(columns.story_codes(searcher), docs)
 
     def count(text: str) -> int:
         other = parse_query(text, searcher.schema)
@@ -93,4 +83,4 @@ def extras(columns, searcher, parsed: ParsedQuery, request: SearchRequest, match
     return out
 
 
-__all__ = ["within_budget", "truncate_facet", "extras", "story_column", "story_codes"]
+__all__ = ["within_budget", "truncate_facet", "extras", "story_column"]

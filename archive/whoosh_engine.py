@@ -135,7 +135,7 @@ class WhooshArchive:
             lengths = self._lengths(searcher)
             for field in ("title", "body"):
                 lengths(field)
-            reporter.story_codes(self.columns, searcher)
+            self.columns.story_codes(searcher)
         except ArchiveError:  # a missing or damaged index is reported by the next search
             pass
 
@@ -431,7 +431,7 @@ class WhooshArchive:
             docs = (ranked[0] if ranked is not None
                     else np.fromiter(final, dtype=np.int64, count=len(final)))
             page = stories.page_of_story_codes(
-                reporter.story_codes(self.columns, searcher), docs,
+                self.columns.story_codes(searcher), docs,
                 self.columns.date_arrays(searcher)[0], request.sort, start, end, ranked)
             shown, versions_of = page.shown, page.versions
             scores.update(page.scores)
