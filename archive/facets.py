@@ -16,6 +16,7 @@ from typing import Iterable
 import numpy as np
 
 from archive.age import AGE_BANDS, BAND_ORDER, age_band, band_label, whole_years
+from archive.docset import DocSet
 from archive.whoosh_schema import FACET_FIELDS, split_column_value
 
 FACET_LIMIT = 10  # values shown per facet before "more"
@@ -183,13 +184,14 @@ class ColumnCache:
             return np.concatenate(docs), np.concatenate(flats), list(merged)
         return self._cached(searcher, "arrays:" + facet, build)
 
-    def value_docs(self, searcher, facet: str) -> dict[str, set[int]]:
+    def value_docs(self, searcher, facet: str) -> dict[str, DocSet]:
         """Facet value -> the documents that have it (for filters), cached."""
         def build():
             entry_doc, flat, values = self.facet_arrays(searcher, facet)
+            size = self._doc_count(searcher)
             order = np.argsort(flat, kind="stable")
             bounds = np.searchsorted(flat[order], np.arange(len(values) + 1))
-            return {v: set(entry_doc[order[bounds[i]:bounds[i + 1]]].tolist())
+            return {v: DocSet.from_ids(entry_doc[order[bounds[i]:bounds[i + 1]]], size)
                     for i, v in enumerate(values)}
         return self._cached(searcher, "docs:" + facet, build)
 
@@ -230,54 +232,59 @@ class ColumnCache:
             out.update({str(low + i): int(counts[i]) for i in np.flatnonzero(counts)})
         return out
 
+    def age_codes(self, searcher, today: dt.date) -> np.ndarray:
+        """Every document's age band as its index in AGE_BANDS (len(AGE_BANDS): unknown)."""
+        def build():
+            ordinals, known, years, months, mdays, banners = self.date_arrays(searcher)
+            before = (months > today.month) | ((months == today.month) & (mdays > today.day))
+            age = np.where(known, np.maximum(today.year - years - before, 0),
+                           np.where(banners > 0, banners, -1))
+            codes = np.full(len(age), len(AGE_BANDS), dtype=np.int64)
+            for i, (_key, _label, low, high) in enumerate(AGE_BANDS):
+                codes[(age >= low) if high is None else ((age >= low) & (age < high))] = i
+            return today, codes
+        kept_for, codes = self._cached(searcher, "ages", build)
+        if kept_for != today:  # a server running past midnight: the bands move on
+            with self._lock:
+                self._columns.pop("ages", None)
+            kept_for, codes = self._cached(searcher, "ages", build)
+            if kept_for != today:  # another thread asked for another day meanwhile
+                kept_for, codes = build()
+        return codes
+
     def count_ages(self, searcher, docs, today: dt.date) -> Counter:
-        ordinals, known, years, months, mdays, banners = self.date_arrays(searcher)
-        mask = doc_mask(docs, len(ordinals))
-        before = (months > today.month) | ((months == today.month) & (mdays > today.day))
-        age = np.where(known, np.maximum(today.year - years - before, 0),
-                       np.where(banners > 0, banners, -1))
-        age = age[mask]
+        codes = self.age_codes(searcher, today)
+        counts = np.bincount(codes[doc_mask(docs, len(codes))], minlength=len(AGE_BANDS) + 1)
         out = Counter()
-        unknown = int(np.count_nonzero(age < 0))
-        if unknown:
-            out["unknown"] = unknown
-        for key, _label, low, high in AGE_BANDS:
-            sel = (age >= low) if high is None else ((age >= low) & (age < high))
-            n = int(np.count_nonzero(sel))
-            if n:
-                out[key] = n
+        if counts[-1]:
+            out["unknown"] = int(counts[-1])
+        for i, (key, *_rest) in enumerate(AGE_BANDS):
+            if counts[i]:
+                out[key] = int(counts[i])
         return out
 
-    def year_docs(self, searcher, wanted: set[str]) -> set[int]:
+    def year_docs(self, searcher, wanted: set[str]) -> DocSet:
         """Documents published in one of the `wanted` years ("unknown": no date)."""
         _ordinals, known, years, *_ = self.date_arrays(searcher)
         numbers = [int(y) for y in wanted if y.isdigit()]
         sel = known & np.isin(years, numbers)
         if "unknown" in wanted:
             sel |= ~known
-        return set(np.flatnonzero(sel).tolist())
+        return DocSet.from_mask(sel)
 
-    def age_docs(self, searcher, wanted: set[str], today: dt.date) -> set[int]:
+    def age_docs(self, searcher, wanted: set[str], today: dt.date) -> DocSet:
         """Documents in one of the `wanted` age bands."""
-        ordinals, known, years, months, mdays, banners = self.date_arrays(searcher)
-        before = (months > today.month) | ((months == today.month) & (mdays > today.day))
-        age = np.where(known, np.maximum(today.year - years - before, 0),
-                       np.where(banners > 0, banners, -1))
-        sel = np.zeros(len(ordinals), dtype=bool)
-        if "unknown" in wanted:
-            sel |= age < 0
-        for key, _label, low, high in AGE_BANDS:
-            if key in wanted:
-                sel |= (age >= low) if high is None else ((age >= low) & (age < high))
-        return set(np.flatnonzero(sel).tolist())
+        keys = [key for key, *_rest in AGE_BANDS] + ["unknown"]
+        codes = self.age_codes(searcher, today)
+        return DocSet.from_mask(np.isin(codes, [i for i, k in enumerate(keys) if k in wanted]))
 
-    def date_docs(self, searcher, low: int, high: int) -> set[int]:
+    def date_docs(self, searcher, low: int, high: int) -> DocSet:
         """Documents whose date ordinal is within [low, high] (unknown dates never are)."""
         ordinals = self.date_arrays(searcher)[0]
-        return set(np.flatnonzero((ordinals >= low) & (ordinals <= high)).tolist())
+        return DocSet.from_mask((ordinals >= low) & (ordinals <= high))
 
-    def undated_docs(self, searcher) -> set[int]:
-        return set(np.flatnonzero(~self.date_arrays(searcher)[1]).tolist())
+    def undated_docs(self, searcher) -> DocSet:
+        return DocSet.from_mask(~self.date_arrays(searcher)[1])
 
     def _doc_count(self, searcher) -> int:
         return searcher.reader().doc_count_all()
@@ -398,6 +405,8 @@ def _segment_id(sub) -> object:
 
 def doc_mask(docs, size: int) -> np.ndarray:
     """A boolean array over document numbers, True for `docs` (a set, list or array)."""
+    if isinstance(docs, DocSet):
+        return docs.mask
     mask = np.zeros(size, dtype=bool)
     if isinstance(docs, np.ndarray):
         mask[docs] = True

@@ -174,7 +174,7 @@ def _positions(searcher, field, fieldname: str, word: bytes, docs: np.ndarray
 
 
 def matches(searcher, q, live: np.ndarray, memo: dict | None = None) -> np.ndarray | None:
-    """The live document numbers a query matches, ascending; None if unsupported.
+    """The live documents a query matches, as a boolean mask; None if unsupported.
 
     `live` is a boolean array over document numbers (False for deleted ones);
     `memo` keeps the postings read for `rank()` in the same search.
@@ -185,7 +185,7 @@ def matches(searcher, q, live: np.ndarray, memo: dict | None = None) -> np.ndarr
         mask = _mask_of(searcher, q, len(live), memo)
     except Unsupported:
         return None
-    return np.flatnonzero(mask & live)
+    return mask & live
 
 
 def _mask_of(searcher, q, size: int, memo) -> np.ndarray:
@@ -333,8 +333,9 @@ def rank(searcher, q, final, lengths, memo: dict | None = None
     weighting = q.weighting if isinstance(q, Weighted) else None
     if not isinstance(weighting, RobertsonBM25) or not supported(q):
         return None
-    docs = (final if isinstance(final, np.ndarray)
-            else np.fromiter(final, dtype=np.int64, count=len(final)))
+    docs = (final if isinstance(final, np.ndarray) else getattr(final, "ids", None))
+    if docs is None:
+        docs = np.fromiter(final, dtype=np.int64, count=len(final))
     if not len(docs):
         return docs, np.zeros(0)
     try:

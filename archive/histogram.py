@@ -1,15 +1,17 @@
 """Matching articles over time: bars per year (or month, or day for short spans) and presets.
 
-Computed from the cached date column (ordinals, 0 for unknown) and the matched
-document set, so it costs one pass over the matches. Undated articles are
-counted, never dropped: the page says "N without a date" and links to them.
+Computed with numpy from the cached date column (ordinals, 0 for unknown) and
+the matched document set, so it costs a few array operations over the matches.
+Undated articles are counted, never dropped: the page says "N without a date"
+and links to them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from typing import Iterable
+
+import numpy as np
 
 from archive.records import DatePreset, Histogram, HistogramBar
 
@@ -30,24 +32,47 @@ def _years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years, day=28)
 
 
-def build_histogram(dates: list[int], docs: Iterable[int], preset_docs: Iterable[int] | None = None,
-                    today: dt.date | None = None) -> Histogram:
-    """Counts per period of the documents `docs`; presets are counted over `preset_docs`."""
-    ordinals = Counter(dates[d] for d in docs)
-    undated = ordinals.pop(0, 0)
+def _ids(docs, size: int) -> np.ndarray:
+    if docs is None:
+        return np.zeros(0, dtype=np.int64)
+    ids = getattr(docs, "ids", None)  # an archive.docset.DocSet
+    if ids is not None:
+        return ids
+    return np.fromiter(docs, dtype=np.int64)
+
+
+def build_histogram(ordinals, docs, preset_docs=None, today: dt.date | None = None
+                    ) -> Histogram:
+    """Counts per period of the documents `docs`; presets are counted over `preset_docs`.
+
+    `ordinals`: every document's date as a day ordinal, 0 when unknown (an array or list).
+    """
+    ordinals = np.asarray(ordinals, dtype=np.int64)
+    picked = ordinals[_ids(docs, len(ordinals))]
+    dated = picked[picked > 0]
+    undated = int(len(picked) - len(dated))
     today = today or dt.date.today()
-    presets = date_presets(dates, preset_docs if preset_docs is not None else (), today)
-    if not ordinals:
+    presets = date_presets(ordinals, preset_docs, today)
+    if not len(dated):
         return Histogram("year", (), undated, presets)
-    first = dt.date.fromordinal(min(ordinals))
-    last = dt.date.fromordinal(max(ordinals))
+    low, high = int(dated.min()), int(dated.max())
+    counts = np.bincount(dated - low) if high - low < 4_000_000 else None
+    if counts is not None:
+        values = np.flatnonzero(counts)
+        n = counts[values]
+        values = values + low
+    else:  # dates spread over millennia: count the distinct ones
+        values, n = np.unique(dated, return_counts=True)
+    first = dt.date.fromordinal(low)
+    last = dt.date.fromordinal(high)
     span = (last - first).days
+    if span >= MONTHS_BELOW_DAYS:
+        return Histogram("year", tuple(_years(values, n, first, last)), undated, presets)
+    per_ordinal = Counter(dict(zip(values.tolist(), n.tolist())))
     if span < DAYS_BELOW_DAYS:
-        unit, bars = "day", _days(ordinals, first, last)
-    elif span < MONTHS_BELOW_DAYS:
-        unit, bars = "month", _months(ordinals, first, last)
+        unit, bars = "day", _days(per_ordinal, first, last)
     else:
-        unit, bars = "year", _years(ordinals, first, last)
+        unit, bars = "month", _months(per_ordinal, first, last)
     return Histogram(unit, tuple(bars), undated, presets)
 
 
@@ -76,15 +101,20 @@ def _months(ordinals: Counter, first: dt.date, last: dt.date) -> list[HistogramB
     return bars
 
 
-def _years(ordinals: Counter, first: dt.date, last: dt.date) -> list[HistogramBar]:
-    per_year: Counter = Counter()
-    for o, n in ordinals.items():
-        per_year[dt.date.fromordinal(o).year] += n
-    return [HistogramBar(str(y), dt.date(y, 1, 1), dt.date(y, 12, 31), per_year.get(y, 0), str(y))
-            for y in range(first.year, last.year + 1)]
+_EPOCH = dt.date(1970, 1, 1).toordinal()
 
 
-def date_presets(dates: list[int], docs: Iterable[int], today: dt.date) -> tuple[DatePreset, ...]:
+def _years(ordinals: np.ndarray, counts: np.ndarray, first: dt.date, last: dt.date
+           ) -> list[HistogramBar]:
+    years = (ordinals - _EPOCH).astype("datetime64[D]").astype("datetime64[Y]").astype(
+        np.int64) + 1970
+    per_year = np.bincount(years - first.year, weights=counts,
+                           minlength=last.year - first.year + 1)
+    return [HistogramBar(str(y), dt.date(y, 1, 1), dt.date(y, 12, 31), int(per_year[i]), str(y))
+            for i, y in enumerate(range(first.year, last.year + 1))]
+
+
+def date_presets(ordinals, docs, today: dt.date) -> tuple[DatePreset, ...]:
     """Ready-made ranges relative to today, each with how many of `docs` it keeps."""
     ranges = [
         ("Last 12 months", _years_before(today, 1), None),
@@ -92,20 +122,18 @@ def date_presets(dates: list[int], docs: Iterable[int], today: dt.date) -> tuple
         ("Last 10 years", _years_before(today, 10), None),
         ("Before 2000", None, dt.date(1999, 12, 31)),
     ]
-    counts = [0] * len(ranges)
-    bounds = [(s.toordinal() if s else 1, e.toordinal() if e else dt.date.max.toordinal())
-              for _, s, e in ranges]
-    for d in docs:
-        o = dates[d]
-        if not o:
-            continue
-        for i, (lo, hi) in enumerate(bounds):
-            if lo <= o <= hi:
-                counts[i] += 1
+    ordinals = np.asarray(ordinals, dtype=np.int64)
+    picked = ordinals[_ids(docs, len(ordinals))]
+    picked = picked[picked > 0]
     out = []
-    for (label, start, end), n in zip(ranges, counts):
+    for label, start, end in ranges:
+        keep = np.ones(len(picked), dtype=bool)
+        if start:
+            keep &= picked >= start.toordinal()
+        if end:
+            keep &= picked <= end.toordinal()
         value = f"{start.isoformat() if start else ''}..{end.isoformat() if end else ''}"
-        out.append(DatePreset(label, value, n))
+        out.append(DatePreset(label, value, int(np.count_nonzero(keep))))
     return tuple(out)
 
 

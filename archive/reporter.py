@@ -11,9 +11,8 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-import numpy as np
-
 from archive.budget import Budget, cap_expansions
+from archive.docset import DocSet
 from archive.explain import explain
 from archive.histogram import build_histogram
 from archive.query import ParsedQuery, parse_query
@@ -44,32 +43,31 @@ def story_column(columns, searcher) -> list:
     return columns.columns(searcher, ["story"])["story"]
 
 
-def extras(columns, searcher, parsed: ParsedQuery, request: SearchRequest, matched: set[int],
-           filter_sets: dict[str, set[int]], final: set[int], dates: list[int],
-           today: dt.date) -> dict[str, Any]:
+def extras(columns, searcher, parsed: ParsedQuery, request: SearchRequest, matched: DocSet,
+           filter_sets: dict[str, DocSet], final: DocSet, today: dt.date) -> dict[str, Any]:
     """SearchPage fields: explanation, histogram, stories count and a spelling suggestion."""
+    ordinals = columns.date_arrays(searcher)[0]
     preset_base = matched
     for name, docs in filter_sets.items():
         if name not in DATE_FILTERS:
             preset_base = preset_base & docs
     out: dict[str, Any] = {
         "explanation": explain(parsed, request, searcher.schema),
-        "histogram": build_histogram(dates, final, preset_base, today),
+        "histogram": build_histogram(ordinals, final, preset_base, today),
     }
     if request.group:
-        docs = np.fromiter(final, dtype=np.int64, count=len(final))
-        out["stories"] = count_stories(columns.story_codes(searcher), docs)
+        out["stories"] = count_stories(columns.story_codes(searcher), final.ids)
 
     def count(text: str) -> int:
         other = parse_query(text, searcher.schema)
         if other.query is None:
             return 0
-        docs = set(searcher.docs_for_query(other.query))
+        docs = DocSet.of(searcher.docs_for_query(other.query), len(ordinals))
         for rng in other.dates:
             lo, hi = rng.bounds()
-            docs = {d for d in docs if lo <= dates[d] <= hi}
+            docs = docs.where((ordinals >= lo) & (ordinals <= hi))
         for chosen in filter_sets.values():
-            docs &= chosen
+            docs = docs & chosen
         return len(docs)
 
     if parsed.query is not None:

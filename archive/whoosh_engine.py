@@ -25,6 +25,7 @@ from archive.whoosh_schema import FACET_FIELDS, from_stored, to_document
 from archive import fastrank, reporter, stories
 from archive.budget import Budget, timed_search
 from archive.dedup import Fingerprint
+from archive.docset import DocSet, union_all
 from archive import export
 from archive.records import ResultStream, Version
 
@@ -262,16 +263,14 @@ class WhooshArchive:
         budget = Budget()
         parsed = reporter.within_budget(parsed, reader, budget)
         understood = parsed  # what the explainer shows (ranking may rewrite `parsed`)
-        cols = self.columns.columns(searcher, ["date"])
-        dates = cols["date"]
-
         memo: dict = {}  # postings read once per search (archive.fastrank)
+        ordinals = self.columns.date_arrays(searcher)[0]
         if parsed.query is None:
-            matched = set(reader.all_doc_ids())
+            matched = DocSet.from_mask(self.columns.live(searcher))
         else:
             matched = self._matches(searcher, parsed.query, memo)
         for rng in parsed.dates:
-            matched = self._in_range(matched, dates, rng)
+            matched = self._in_range(matched, ordinals, rng)
 
         filter_sets = self._filter_sets(request, searcher, today)
         final = matched
@@ -284,7 +283,7 @@ class WhooshArchive:
         if loose is not None:  # too few have every word: widen to most of them
             wider = self._matches(searcher, loose.query, memo)
             for rng in parsed.dates:
-                wider = self._in_range(wider, dates, rng)
+                wider = self._in_range(wider, ordinals, rng)
             wider_final = wider
             for docs in filter_sets.values():
                 wider_final = wider_final & docs
@@ -293,7 +292,7 @@ class WhooshArchive:
                 matched, final = wider, wider_final
         parsed = rank.parsed
         if _stream:  # export(): the same matches, every one of them
-            return self._stream(request, parsed, searcher, final, dates, budget)
+            return self._stream(request, parsed, searcher, final, budget)
 
         facet_list: list[Facet] = []
         if with_facets:
@@ -322,7 +321,7 @@ class WhooshArchive:
         notes.extend(rank.notes)
         notes.extend(budget.notes)
         extra = reporter.extras(self.columns, searcher, understood, request, matched, filter_sets,
-                                final, dates, today)
+                                final, today)
         return SearchPage(request=request, total=len(final), hits=tuple(hits),
                           facets=tuple(facet_list), seconds=time.perf_counter() - started,
                           notes=tuple(notes), partial=budget.partial, **extra)
@@ -342,12 +341,13 @@ class WhooshArchive:
                 raise BadQuery(f"filter: {name!r} is not a facet (one of {known})")
 
     @staticmethod
-    def _in_range(docs: set[int], dates: list[int], rng: DateRange) -> set[int]:
+    def _in_range(docs: DocSet, ordinals: np.ndarray, rng: DateRange) -> DocSet:
         lo, hi = rng.bounds()
-        return {d for d in docs if lo <= dates[d] <= hi}
+        return docs.where((ordinals >= lo) & (ordinals <= hi))
 
-    def _filter_sets(self, request, searcher, today) -> dict[str, set[int]]:
-        sets: dict[str, set[int]] = {}
+    def _filter_sets(self, request, searcher, today) -> dict[str, DocSet]:
+        sets: dict[str, DocSet] = {}
+        size = searcher.reader().doc_count_all()
         names = []
         for name, _ in request.filters:
             if name not in names:
@@ -356,12 +356,11 @@ class WhooshArchive:
             values = request.filter_values(name)
             if name in FACET_FIELDS:
                 by_value = self.columns.value_docs(searcher, name)
-                docs = set()
-                for v in values:
-                    docs |= by_value.get(v.replace(",", " ").strip(), set())
+                chosen = [by_value[k] for k in (v.replace(",", " ").strip() for v in values)
+                          if k in by_value]
                 # Deleted documents may be in the column; the matched set (live
                 # documents only) is always intersected with these sets.
-                sets[name] = docs
+                sets[name] = chosen[0] if len(chosen) == 1 else union_all(chosen, size)
                 continue
             if name == "year":
                 for v in values:
@@ -374,14 +373,14 @@ class WhooshArchive:
                     raise BadQuery(f"filter age: {bad[0]!r} is not one of {', '.join(BAND_ORDER)}")
                 sets[name] = self.columns.age_docs(searcher, set(values), today)
             elif name == "date":
-                docs: set[int] = set()
+                parts = []
                 for v in values:
                     if v == "unknown":
-                        docs |= self.columns.undated_docs(searcher)
+                        parts.append(self.columns.undated_docs(searcher))
                     else:
                         low, high = parse_date_range(v, "filter date").bounds()
-                        docs |= self.columns.date_docs(searcher, low, high)
-                sets[name] = docs
+                        parts.append(self.columns.date_docs(searcher, low, high))
+                sets[name] = union_all(parts, size)
         return sets
 
     def _facet(self, name, docs, request, searcher, today) -> Facet | None:
@@ -408,7 +407,7 @@ class WhooshArchive:
                      total_values=len(values))
 
     def _page(self, request: SearchRequest, parsed: ParsedQuery, searcher,
-              final: set[int], budget: Budget | None = None, filtered: bool = True,
+              final: DocSet, budget: Budget | None = None, filtered: bool = True,
               memo: dict | None = None) -> list[Hit]:
         start = (request.page - 1) * request.page_size
         end = start + request.page_size
@@ -428,8 +427,7 @@ class WhooshArchive:
                               or parsed.query is None):
             # One hit per story, its earliest matching version: with arrays (archive.stories).
             story_col = searcher.reader().column_reader("story")  # read for shown hits only
-            docs = (ranked[0] if ranked is not None
-                    else np.fromiter(final, dtype=np.int64, count=len(final)))
+            docs = ranked[0] if ranked is not None else final.ids
             page = stories.page_of_story_codes(
                 self.columns.story_codes(searcher), docs,
                 self.columns.date_arrays(searcher)[0], request.sort, start, end, ranked)
@@ -490,14 +488,14 @@ class WhooshArchive:
             hits.append(Hit(article, rank, score, snippets, story, max(0, versions)))
         return hits
 
-    def _matches(self, searcher, q, memo: dict) -> set[int]:
+    def _matches(self, searcher, q, memo: dict) -> DocSet:
         """The documents a query matches: from posting arrays, or by Whoosh for other queries."""
         live = self.columns.live(searcher)
         try:
             found = fastrank.matches(searcher, q, live, memo)
             if found is not None:
-                return set(found.tolist())
-            return set(searcher.docs_for_query(q))
+                return DocSet.from_mask(found)
+            return DocSet.of(searcher.docs_for_query(q), len(live))
         except Exception as exc:  # e.g. a wildcard expanding past Whoosh's limits
             raise BadQuery(f"q: the query cannot be run ({exc})") from None
 
@@ -519,7 +517,8 @@ class WhooshArchive:
         """Every article the search matches, in its order, read one at a time."""
         return self.search(request, today, with_facets=False, _stream=True)
 
-    def _stream(self, request, parsed, searcher, final, dates, budget) -> ResultStream:
+    def _stream(self, request, parsed, searcher, final, budget) -> ResultStream:
+        dates = self.columns.columns(searcher, ["date"])["date"]
         story_col = reporter.story_column(self.columns, searcher)
         groups = stories.group_by_story(story_col, final)
         docnums = export.order(searcher, parsed.query, final, request.sort, dates, budget)
