@@ -95,8 +95,8 @@ def suggest(searcher, query_text: str, total: int, count, vocab=None) -> Suggest
                 "AND", "OR", "NOT"):
             continue  # field names, values after a colon, wildcards, fuzzy words, operators
         tokens = [t.text for t in analyzer(word, mode="query")]
-        if len(tokens) != 1 or _frequency(reader, tokens[0]) > RARE:
-            continue
+        if len(tokens) != 1 or not tokens[0].isalpha() or _frequency(reader, tokens[0]) > RARE:
+            continue  # numbers (a year of a date range, an amount) are never misspellings
         fixed = _best_correction(reader, tokens[0], vocab)
         if fixed is None:
             continue

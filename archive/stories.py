@@ -8,6 +8,7 @@ versions shown on an article page, and "more like this".
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections import defaultdict
 import dataclasses
@@ -191,11 +192,42 @@ def in_order(results, docnums: list[int]) -> list:
     return [by_doc[d] for d in docnums if d in by_doc]
 
 
+class LeafColumn:
+    """A column's values by document number, read from each segment's own column reader.
+
+    `reader.column_reader(name)` reads the offsets of every document of the
+    column whenever it is called (a million at that scale); each segment reader
+    keeps its column readers, so looking up the values of one page of hits
+    through them costs only those values. The searcher, and with it these
+    readers, is reused across requests of the same index state.
+    """
+
+    def __init__(self, searcher, name: str):
+        self._leaves = searcher.reader().leaf_readers()
+        self._starts = [offset for _sub, offset in self._leaves]
+        self._column = searcher.schema[name].column_type
+        self._name = name
+        self._readers: dict[int, object] = {}
+
+    def _reader(self, i: int):
+        if i not in self._readers:
+            sub = self._leaves[i][0]
+            perdoc = getattr(sub, "_perdoc", None)
+            cached = getattr(perdoc, "_cached_reader", None)
+            reader = cached(self._name, self._column) if cached is not None else None
+            self._readers[i] = reader if reader is not None else sub.column_reader(self._name)
+        return self._readers[i]
+
+    def __getitem__(self, docnum: int):
+        i = bisect.bisect_right(self._starts, docnum) - 1
+        return self._reader(i)[docnum - self._starts[i]]
+
+
 def story_key(searcher, article_id: str) -> str | None:
     docnum = searcher.document_number(id=article_id)
     if docnum is None:
         return None
-    return _text(searcher.reader().column_reader("story")[docnum]) or None
+    return _text(LeafColumn(searcher, "story")[docnum]) or None
 
 
 def versions(searcher, article: Article, from_stored) -> list[Version]:
@@ -203,7 +235,7 @@ def versions(searcher, article: Article, from_stored) -> list[Version]:
     key = story_key(searcher, article.id)
     if key is None:
         return []
-    dates = searcher.reader().column_reader("date")
+    dates = LeafColumn(searcher, "date")
     docs = [d for d in searcher.docs_for_query(wq.Term("story", key))]
     mine = story_text(article.title, article.body)
     out = []

@@ -426,7 +426,7 @@ class WhooshArchive:
         if request.group and (ranked is not None or request.sort != "relevance"
                               or parsed.query is None):
             # One hit per story, its earliest matching version: with arrays (archive.stories).
-            story_col = searcher.reader().column_reader("story")  # read for shown hits only
+            story_col = stories.LeafColumn(searcher, "story")  # read for shown hits only
             docs = ranked[0] if ranked is not None else final.ids
             page = stories.page_of_story_codes(
                 self.columns.story_codes(searcher), docs,
