@@ -47,15 +47,8 @@ def segment_lengths(sub, field: str) -> np.ndarray:
 
 
 
-def _leaf_matchers(searcher, field: str, text: bytes):
-    """(posting matcher, document offset) of a term in every segment that has it.
-
-    Deleted documents are included: callers mask with their matched set.
-    """
-    for sub, offset in searcher.reader().leaf_readers():
-        if (field, text) in sub:
-            m = sub.postings(field, text)
-            yield (m.child if isinstance(m, FilterMatcher) else m), offset
+def _leaf(m):
+    return m.child if isinstance(m, FilterMatcher) else m
 
 
 def _blocks(m: W3LeafMatcher):
@@ -67,10 +60,28 @@ def _blocks(m: W3LeafMatcher):
         m._next_block()
 
 
-def postings(searcher, field: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """(document numbers, weights) of a term across every segment, deleted ones included."""
+def _no_arrays(_segment: int, _field: str):
+    return None
+
+
+def postings(searcher, field: str, text: bytes, arrays=_no_arrays
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """(document numbers, weights) of a term across every segment, deleted ones included.
+
+    `arrays(segment number, field)` gives a segment's decoded frequent terms
+    (`archive.postings.SegmentPostings`) or None; other terms are read from Whoosh's blocks.
+    """
     ids, weights = [], []
-    for m, offset in _leaf_matchers(searcher, field, text):
+    for i, (sub, offset) in enumerate(searcher.reader().leaf_readers()):
+        kept = arrays(i, field)
+        if kept is not None and text in kept:
+            got_ids, got_weights = kept.postings(text)
+            ids.append(got_ids.astype(np.int64) + offset)
+            weights.append(got_weights.astype(np.float64))
+            continue
+        if (field, text) not in sub:
+            continue
+        m = _leaf(sub.postings(field, text))
         if isinstance(m, W3LeafMatcher):
             for block, block_ids in _blocks(m):
                 if block._weights is None:
@@ -90,6 +101,9 @@ def postings(searcher, field: str, text: bytes) -> tuple[np.ndarray, np.ndarray]
     return np.concatenate(ids), np.concatenate(weights)
 
 
+ARRAYS = "arrays"  # memo key: the `arrays` function of `postings()` for this search
+
+
 def _postings(searcher, field: str, text, memo: dict | None) -> tuple[np.ndarray, np.ndarray]:
     schema = searcher.schema
     if field not in schema:
@@ -99,7 +113,7 @@ def _postings(searcher, field: str, text, memo: dict | None) -> tuple[np.ndarray
         return postings(searcher, field, btext)
     key = (field, btext)
     if key not in memo:
-        memo[key] = postings(searcher, field, btext)
+        memo[key] = postings(searcher, field, btext, memo.get(ARRAYS, _no_arrays))
     return memo[key]
 
 
@@ -118,11 +132,12 @@ def _phrase_mask(searcher, q: wq.Phrase, size: int, memo: dict | None) -> np.nda
     return mask
 
 
-def _phrase_docs(searcher, q: wq.Phrase, memo: dict | None) -> list[int] | None:
+def _phrase_docs(searcher, q: wq.Phrase, memo: dict | None) -> np.ndarray | list | None:
     """Documents with the phrase's words in order, each within `slop` positions of the last.
 
     The same rule as Whoosh's phrase matcher (SpanNear2, ordered, minimum distance 1),
-    applied only to the documents that have every word (found with the posting arrays).
+    applied only to the documents that have every word (found with the posting arrays),
+    with every (document, position) pair of a word as one sortable number.
     """
     field = searcher.schema[q.fieldname] if q.fieldname in searcher.schema else None
     if field is None or not q.words or not field.format.supports("positions"):
@@ -135,42 +150,67 @@ def _phrase_docs(searcher, q: wq.Phrase, memo: dict | None) -> list[int] | None:
         if not len(candidates):
             return []
     candidates = np.unique(candidates)
-    per_word = []
+    arrays = memo.get(ARRAYS, _no_arrays) if memo is not None else _no_arrays
+    keys = {}
     for word in dict.fromkeys(words):
-        got = _positions(searcher, field, q.fieldname, word, candidates)
+        got = _positions(searcher, field, q.fieldname, word, candidates, arrays)
         if got is None:
             return None
-        per_word.append(got)
-    by_word = dict(zip(dict.fromkeys(words), per_word))
-    slop = q.slop
-    found = []
-    for doc in candidates.tolist():
-        ends = set(by_word[words[0]][doc])
-        for word in words[1:]:
-            ends = {p for p in by_word[word][doc] if any(1 <= p - e <= slop for e in ends)}
-            if not ends:
-                break
-        if ends:
-            found.append(doc)
-    return found
+        docs, positions = got
+        keys[word] = (docs << 32) | positions  # ascending: by document, then position
+    ends = keys[words[0]]
+    for word in words[1:]:
+        mine = keys[word]
+        ok = np.zeros(len(mine), dtype=bool)
+        for gap in range(1, q.slop + 1):
+            ok |= _in_sorted(mine - gap, ends)
+        ends = mine[ok]
+        if not len(ends):
+            return []
+    return np.unique(ends >> 32)
 
 
-def _positions(searcher, field, fieldname: str, word: bytes, docs: np.ndarray
-               ) -> dict[int, list[int]] | None:
-    """Positions of a word in each of `docs` (sorted document numbers)."""
-    out: dict[int, list[int]] = {}
+def _in_sorted(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """For each value, whether `sorted_keys` holds it."""
+    if not len(sorted_keys):
+        return np.zeros(len(values), dtype=bool)
+    at = np.searchsorted(sorted_keys, values)
+    at[at == len(sorted_keys)] = 0
+    return sorted_keys[at] == values
+
+
+def _positions(searcher, field, fieldname: str, word: bytes, docs: np.ndarray, arrays
+               ) -> tuple[np.ndarray, np.ndarray] | None:
+    """(document, position) of every occurrence of a word in `docs` (sorted numbers)."""
+    out_docs, out_pos = [], []
     decode = field.format.decode_positions
-    for m, offset in _leaf_matchers(searcher, fieldname, word):
+    for i, (sub, offset) in enumerate(searcher.reader().leaf_readers()):
+        lo, hi = np.searchsorted(docs, [offset, offset + sub.doc_count_all()])
+        if lo == hi:
+            continue
+        local = docs[lo:hi] - offset
+        kept = arrays(i, fieldname)
+        if kept is not None and kept.has_positions and word in kept:
+            got_docs, got_pos = kept.positions_in(word, local)
+            out_docs.append(got_docs + offset)
+            out_pos.append(got_pos)
+            continue
+        if (fieldname, word) not in sub:
+            continue
+        m = _leaf(sub.postings(fieldname, word))
         if not isinstance(m, W3LeafMatcher):
             return None
         for block, block_ids in _blocks(m):
-            ids = np.asarray(block_ids, dtype=np.int64) + offset
-            hit = np.flatnonzero(np.isin(ids, docs, assume_unique=True))
+            ids = np.asarray(block_ids, dtype=np.int64)
+            hit = np.flatnonzero(np.isin(ids, local, assume_unique=True))
             if len(hit):
                 block._read_values()
-                for i in hit.tolist():
-                    out[int(ids[i])] = decode(block._values[i])
-    return out
+                lists = [decode(block._values[j]) for j in hit.tolist()]
+                out_docs.append(np.repeat(ids[hit] + offset, [len(p) for p in lists]))
+                out_pos.append(np.fromiter((p for one in lists for p in one), dtype=np.int64))
+    if not out_docs:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(out_docs), np.concatenate(out_pos)
 
 
 def matches(searcher, q, live: np.ndarray, memo: dict | None = None) -> np.ndarray | None:

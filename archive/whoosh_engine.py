@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import multiprocessing as mp
 import os
 import time
 from pathlib import Path
@@ -22,7 +23,7 @@ from archive.records import (Article, Facet, FacetValue, Hit, IndexStats, Search
 from archive.snippets import lead, make_snippets, mark_text, query_terms
 from archive.store import ArchiveLock, IndexStore, SearcherPool, whoosh_writer
 from archive.whoosh_schema import FACET_FIELDS, from_stored, to_document
-from archive import fastrank, reporter, stories
+from archive import fastrank, postings, reporter, stories
 from archive.budget import Budget, timed_search
 from archive.dedup import Fingerprint
 from archive.docset import DocSet, union_all
@@ -137,8 +138,39 @@ class WhooshArchive:
             for field in ("title", "body"):
                 lengths(field)
             self.columns.story_codes(searcher)
+            self._build_posting_arrays(searcher)
         except ArchiveError:  # a missing or damaged index is reported by the next search
             pass
+
+    def _build_posting_arrays(self, searcher) -> None:
+        """Decoded postings of each large segment's frequent terms (archive.postings).
+
+        One process per segment, up to `writer_procs` at a time (forked: they read the
+        searcher's open segments). A failure only costs speed: that segment is read
+        through Whoosh.
+        """
+        folder = self._segment_cache_dir(searcher)
+        if folder is None:
+            return
+        todo = [(sub, segid) for sub, _offset in searcher.reader().leaf_readers()
+                for segid in (fc._segment_id(sub),)
+                if isinstance(segid, str) and sub.doc_count_all() >= postings.MIN_SEGMENT_DOCS]
+        if len(todo) < 2 or self.writer_procs < 2:
+            for sub, segid in todo:
+                with contextlib.suppress(OSError):
+                    postings.build_segment(sub, folder, segid)
+            return
+        ctx = mp.get_context("fork")
+        running: list = []
+        for sub, segid in todo:
+            if len(running) >= self.writer_procs:
+                running.pop(0).join()
+            task = ctx.Process(target=postings.build_segment, args=(sub, folder, segid),
+                               daemon=True)
+            task.start()
+            running.append(task)
+        for task in running:
+            task.join()
 
     @contextlib.contextmanager
     def update(self) -> Iterator[ArticleSink]:
@@ -180,9 +212,11 @@ class WhooshArchive:
             for path in folder.glob("*.npz") if folder.is_dir() else ():
                 if path.name.split(".", 1)[0] not in keep:
                     path.unlink(missing_ok=True)
-            return before, len(after)
+            postings.remove_unused(folder, keep)
         finally:
             ix.close()
+        self.prepare()  # the merged segment's arrays
+        return before, len(after)
 
     # -- reading -----------------------------------------------------------
     def _searcher(self):
@@ -263,7 +297,9 @@ class WhooshArchive:
         budget = Budget()
         parsed = reporter.within_budget(parsed, reader, budget)
         understood = parsed  # what the explainer shows (ranking may rewrite `parsed`)
-        memo: dict = {}  # postings read once per search (archive.fastrank)
+        # postings read once per search (archive.fastrank), and the decoded arrays of
+        # frequent terms (archive.postings)
+        memo: dict = {fastrank.ARRAYS: self._posting_arrays(searcher)}
         ordinals = self.columns.date_arrays(searcher)[0]
         if parsed.query is None:
             matched = DocSet.from_mask(self.columns.live(searcher))
@@ -508,6 +544,15 @@ class WhooshArchive:
         state = getattr(searcher, "morgue_state", None)
         return self.index_dir / state[0] / SEGMENT_CACHE if state else None
 
+    def _posting_arrays(self, searcher):
+        """`arrays(segment number, field)` for archive.fastrank: a segment's decoded terms."""
+        folder = self._segment_cache_dir(searcher)
+        if folder is None:
+            return fastrank._no_arrays
+        parts = self.columns._per_segment(
+            searcher, "postings", lambda sub: _SegmentArrays(folder, fc._segment_id(sub), sub))
+        return lambda i, field: parts[i][0].get(field)
+
     def _lengths(self, searcher):
         """Field lengths as the scorers see them, per index state (for archive.fastrank)."""
         return lambda field: self.columns.per_segment_array(
@@ -540,3 +585,42 @@ class WhooshArchive:
             searcher, ("more-like-this", article.id, top),
             lambda: stories.more_like_this(searcher, article, from_stored, top))
 
+
+class _SegmentArrays:
+    """A segment's decoded postings per field, looked for again now and then while missing.
+
+    `prepare()` may write them after a server has first read the segment (after
+    `manage.py optimize`, in another process); a large segment without them is
+    looked at again at most every RECHECK seconds.
+    """
+
+    RECHECK = 30.0
+
+    def __init__(self, folder: Path, segid, sub):
+        self._folder = folder
+        self._segid = segid if isinstance(segid, str) else None
+        self._large = sub.doc_count_all() >= postings.MIN_SEGMENT_DOCS
+        self._fields: dict = {}
+        self._checked = 0.0
+        self._look()
+
+    def _look(self) -> None:
+        self._checked = time.monotonic()
+        if self._segid is None or not self._folder.is_dir():
+            return
+        prefix = self._segid + "."
+        for path in self._folder.iterdir():
+            name = path.name
+            if name.startswith(prefix) and name.endswith(postings.SUFFIX):
+                field = name[len(prefix):-len(postings.SUFFIX)]
+                if field not in self._fields:
+                    loaded = postings.load_segment(self._folder, self._segid, field)
+                    if loaded is not None:
+                        self._fields[field] = loaded
+
+    def get(self, field: str):
+        found = self._fields.get(field)
+        if found is None and self._large and time.monotonic() - self._checked > self.RECHECK:
+            self._look()
+            found = self._fields.get(field)
+        return found
