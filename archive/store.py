@@ -93,7 +93,7 @@ INDEX_NAME = "MAIN"
 WRITER_MB = 512
 # Each process of a parallel rebuild (archive.parallel): the posting pool spills to disk
 # beyond this, which keeps a million-article build's memory bounded.
-PARALLEL_WRITER_MB = 128
+PARALLEL_WRITER_MB = 256
 PUBLISHED = "PUBLISHED"  # marks a generation that served (or serves); others are unfinished
 
 log = logging.getLogger("morgue.store")

