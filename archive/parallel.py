@@ -17,9 +17,8 @@ from __future__ import annotations
 import multiprocessing as mp
 import queue
 
-from whoosh.writing import SegmentWriter
-
 from archive.errors import ArchiveError
+from archive.store import SegmentWriter  # whoosh's, with field lengths read once per field
 
 BATCH = 200  # documents per message to a process
 
