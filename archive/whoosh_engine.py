@@ -191,6 +191,31 @@ class WhooshArchive:
             if sink is not None:
                 sink._close()
             ix.close()
+        # Whoosh merges small segments as it commits: their arrays are no longer needed.
+        self._drop_unused_arrays()
+
+    def _drop_unused_arrays(self) -> None:
+        """Delete the segment-cache files of segments the serving index no longer has.
+
+        A server still searching an older state loses nothing: arrays it loaded are
+        in memory (or memory-mapped, which keeps a deleted file readable), and any it
+        still needs are built again from its open segments.
+        """
+        try:
+            ix, name = self.store.open()
+        except ArchiveError:
+            return
+        try:
+            keep = {seg.segment_id() for seg in ix._segments()}
+        finally:
+            ix.close()
+        folder = self.index_dir / name / SEGMENT_CACHE
+        if not folder.is_dir():
+            return
+        for path in folder.glob("*.npz"):
+            if postings.segment_of(path.name) not in keep:
+                path.unlink(missing_ok=True)
+        postings.remove_unused(folder, keep)
 
     def optimize(self) -> tuple[int, int]:
         """Merge the serving index's segments into one (hold `lock()`); segments before, after.
@@ -205,16 +230,9 @@ class WhooshArchive:
                 with whoosh_writer(ix, self.index_dir, optimize=True):
                     pass
             after = ix._segments()
-            # Arrays of the merged-away segments are no longer needed (a server still
-            # reading them builds them again from its open segments).
-            keep = {seg.segment_id() for seg in after}
-            folder = self.index_dir / _name / SEGMENT_CACHE
-            for path in folder.glob("*.npz") if folder.is_dir() else ():
-                if path.name.split(".", 1)[0] not in keep:
-                    path.unlink(missing_ok=True)
-            postings.remove_unused(folder, keep)
         finally:
             ix.close()
+        self._drop_unused_arrays()  # of the merged-away segments
         self.prepare()  # the merged segment's arrays
         return before, len(after)
 

@@ -177,3 +177,31 @@ def test_optimize_removes_the_arrays_of_merged_segments(tmp_path, monkeypatch):
     page = archive.search(SearchRequest(query='"mln dlrs"'))
     assert page.total == len(list(searcher.docs_for_query(
         parse_query('"mln dlrs"', searcher.schema).query)))
+
+
+def test_adds_that_merge_segments_leave_no_arrays_of_merged_segments(tmp_path):
+    from archive import Config, open_archive
+    from indexer import pipeline
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "first.txt").write_text("Title: Harbour\n\nDockers strike at the harbour.\n",
+                                      encoding="utf-8")
+    archive = open_archive(Config(corpus, tmp_path / "index"))
+    pipeline.rebuild(archive, corpus, workers=1)
+    seen: set[str] = set()
+    merged = False
+    for i in range(14):  # Whoosh merges the small segments of adds as they pile up
+        extra = tmp_path / f"brief-{i}.txt"
+        extra.write_text(f"Title: Brief {i}\n\nDockers at the harbour voted {i} times.\n",
+                         encoding="utf-8")
+        assert pipeline.add(archive, corpus, [extra]).indexed == 1
+        assert archive.search(SearchRequest("dockers")).total == i + 2  # writes arrays
+        searcher = archive._searcher()
+        now = {_segment_id(sub) for sub, _ in searcher.reader().leaf_readers()}
+        merged = merged or bool(seen - now)
+        seen |= now
+        folder = _folder(archive, searcher)
+        on_disk = {postings.segment_of(p.name) for p in folder.glob("*.npz")}
+        assert on_disk and on_disk <= now, (on_disk - now)
+    assert merged  # the loop did make Whoosh merge segments
