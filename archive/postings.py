@@ -38,6 +38,7 @@ MIN_DF = 5000  # a term in at least this many documents of a segment gets decode
 MIN_SEGMENT_DOCS = 20_000  # smaller segments are read through Whoosh (they are fast)
 FORMAT = 1
 SUFFIX = ".postings"
+DONE = ".postings-done"  # marks a segment whose every field was written
 
 
 def folder_name(segid: str, field: str) -> str:
@@ -72,6 +73,7 @@ def build_segment(sub, folder: Path, segid: str, min_df: int | None = None,
     min_df = MIN_DF if min_df is None else min_df
     if sub.doc_count_all() < (MIN_SEGMENT_DOCS if min_docs is None else min_docs):
         return 0
+    folder.mkdir(parents=True, exist_ok=True)
     written = 0
     for field in _indexed_fields(sub):
         target = folder / folder_name(segid, field)
@@ -80,7 +82,39 @@ def build_segment(sub, folder: Path, segid: str, min_df: int | None = None,
         terms = [text for text, info in sub.iter_field(field) if info.doc_frequency() >= min_df]
         if terms:
             written += _write_field(sub, field, terms, target)
+    (folder / (segid + DONE)).touch()
     return written
+
+
+def complete(folder: Path, segid: str) -> bool:
+    """Whether `build_segment` has finished this segment."""
+    return (folder / (segid + DONE)).exists()
+
+
+def build_from_files(index_folder: Path, indexname: str, segid: str, folder: Path) -> int:
+    """`build_segment` for a segment of the index in `index_folder`, read without mmap.
+
+    Run in a process of its own: reading through memory-mapped segment files
+    would count every page of the postings it walks as that process's resident
+    memory (about 400 MB for a 500,000-article segment); read through files, they
+    stay in the kernel's page cache.
+    """
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.reading import SegmentReader
+
+    storage = FileStorage(str(index_folder), supports_mmap=False, readonly=True)
+    ix = storage.open_index(indexname)
+    try:
+        for segment in ix._segments():
+            if segment.segment_id() == segid:
+                reader = SegmentReader(storage, ix.schema, segment)
+                try:
+                    return build_segment(reader, folder, segid)
+                finally:
+                    reader.close()
+    finally:
+        ix.close()
+    return 0
 
 
 def _write_field(sub, field: str, terms: list[bytes], target: Path) -> int:
@@ -99,39 +133,39 @@ def _write_field(sub, field: str, terms: list[bytes], target: Path) -> int:
                 m = _leaf(sub.postings(field, text))
                 if not isinstance(m, W3LeafMatcher):
                     continue  # another codec: read through Whoosh
-                ids_parts, w_parts, counts, deltas = [], [], [], []
-                while m.is_active():
+                postings_n = positions_n = 0
+                while m.is_active():  # a block at a time: memory stays small for any term
                     if m._ids is None:
                         m._read_ids()
                     if m._weights is None:
                         m._read_weights()
-                    ids_parts.append(np.asarray(m._ids, dtype=np.int32))
-                    w_parts.append(np.asarray(m._weights, dtype=np.float32))
+                    ids = np.asarray(m._ids, dtype=np.int32)
+                    f_ids.write(ids.tobytes())
+                    f_w.write(np.asarray(m._weights, dtype=np.float32).tobytes())
+                    postings_n += len(ids)
                     if with_positions:
                         m._read_values()
+                        counts, deltas = [], []
                         for value in m._values:
                             codes = loads(value[_INT_SIZE:] if value.endswith(b".")
                                           else value[_INT_SIZE:] + b".")
                             counts.append(len(codes))
                             deltas.extend(codes)
+                        count = np.asarray(counts, dtype=np.int64)
+                        starts = np.zeros(len(count), dtype=np.int64)
+                        np.cumsum(count[:-1], out=starts[1:])
+                        # positions are delta-coded within each posting: a running sum
+                        # that starts again at every posting
+                        run = np.cumsum(np.asarray(deltas, dtype=np.int64))
+                        before = np.concatenate(([0], run))[starts]
+                        f_ps.write((starts + positions_n).astype(np.uint32).tobytes())
+                        f_pos.write((run - np.repeat(before, count)).astype(np.int32).tobytes())
+                        positions_n += len(deltas)
                     m._next_block()
-                ids = np.concatenate(ids_parts)
-                f_ids.write(ids.tobytes())
-                f_w.write(np.concatenate(w_parts).tobytes())
                 if with_positions:
-                    count = np.asarray(counts, dtype=np.int64)
-                    starts = np.zeros(len(count), dtype=np.int64)
-                    np.cumsum(count[:-1], out=starts[1:])
-                    # positions are delta-coded within each posting: a running sum that
-                    # starts again at every posting
-                    run = np.cumsum(np.asarray(deltas, dtype=np.int64))
-                    before = np.concatenate(([0], run))[starts]
-                    positions = run - np.repeat(before, count)
-                    f_ps.write(starts.astype(np.uint32).tobytes())
-                    f_pos.write(positions.astype(np.int32).tobytes())
-                    pos_base.append(pos_base[-1] + int(count.sum()))
+                    pos_base.append(pos_base[-1] + positions_n)
                 kept.append(text)
-                term_off.append(term_off[-1] + len(ids))
+                term_off.append(term_off[-1] + postings_n)
         meta = {"format": FORMAT, "field": field, "positions": with_positions,
                 "terms": [t.hex() for t in kept], "term_off": term_off,
                 "pos_base": pos_base if with_positions else None}
@@ -222,9 +256,13 @@ def remove_unused(folder: Path, keep: set[str]) -> None:
     if not folder.is_dir():
         return
     for path in folder.iterdir():
-        if path.name.endswith(SUFFIX) and segment_of(path.name) not in keep:
-            with contextlib.suppress(OSError):
+        if segment_of(path.name) in keep:
+            continue
+        with contextlib.suppress(OSError):
+            if path.name.endswith(DONE):
+                path.unlink()
+            elif path.name.endswith(SUFFIX):
                 shutil.rmtree(path)
 
 
-__all__ = ["build_segment", "load_segment", "SegmentPostings", "remove_unused", "MIN_DF"]
+__all__ = ["build_segment", "build_from_files", "load_segment", "SegmentPostings", "remove_unused", "MIN_DF"]

@@ -21,7 +21,7 @@ from archive.query import DateRange, ParsedQuery, parse_date_range, parse_query
 from archive.records import (Article, Facet, FacetValue, Hit, IndexStats, SearchPage,
                              SearchRequest, SORTS)
 from archive.snippets import lead, make_snippets, mark_text, query_terms
-from archive.store import ArchiveLock, IndexStore, SearcherPool, whoosh_writer
+from archive.store import INDEX_NAME, ArchiveLock, IndexStore, SearcherPool, whoosh_writer
 from archive.whoosh_schema import FACET_FIELDS, from_stored, to_document
 from archive import fastrank, postings, reporter, stories
 from archive.budget import Budget, timed_search
@@ -145,28 +145,24 @@ class WhooshArchive:
     def _build_posting_arrays(self, searcher) -> None:
         """Decoded postings of each large segment's frequent terms (archive.postings).
 
-        One process per segment, up to `writer_procs` at a time (forked: they read the
-        searcher's open segments). A failure only costs speed: that segment is read
-        through Whoosh.
+        One process per segment, up to `writer_procs` at a time, each reading its
+        segment through plain files (see `postings.build_from_files`). A failure
+        only costs speed: that segment is read through Whoosh.
         """
         folder = self._segment_cache_dir(searcher)
         if folder is None:
             return
-        todo = [(sub, segid) for sub, _offset in searcher.reader().leaf_readers()
+        todo = [segid for sub, _offset in searcher.reader().leaf_readers()
                 for segid in (fc._segment_id(sub),)
-                if isinstance(segid, str) and sub.doc_count_all() >= postings.MIN_SEGMENT_DOCS]
-        if len(todo) < 2 or self.writer_procs < 2:
-            for sub, segid in todo:
-                with contextlib.suppress(OSError):
-                    postings.build_segment(sub, folder, segid)
-            return
+                if isinstance(segid, str) and sub.doc_count_all() >= postings.MIN_SEGMENT_DOCS
+                and not postings.complete(folder, segid)]
         ctx = mp.get_context("fork")
         running: list = []
-        for sub, segid in todo:
-            if len(running) >= self.writer_procs:
+        for segid in todo:
+            if len(running) >= max(1, self.writer_procs):
                 running.pop(0).join()
-            task = ctx.Process(target=postings.build_segment, args=(sub, folder, segid),
-                               daemon=True)
+            task = ctx.Process(target=postings.build_from_files, daemon=True,
+                               args=(folder.parent, INDEX_NAME, segid, folder))
             task.start()
             running.append(task)
         for task in running:
