@@ -18,13 +18,14 @@ import multiprocessing as mp
 import queue
 
 from archive.errors import ArchiveError
-from archive.store import SegmentWriter  # whoosh's, with field lengths read once per field
+from archive.store import SegmentWriter, die_with_parent  # the writer: lengths read once
 
 BATCH = 200  # documents per message to a process
 
 
 def _run(storage, indexname, jobs, results, kwargs, number: int) -> None:
     """A writer process: add every batch it receives, then finish its segment."""
+    die_with_parent()  # a killed rebuild leaves no writer waiting for batches
     try:
         ix = storage.open_index(indexname)
         writer = SegmentWriter(ix, _lk=False, **kwargs)

@@ -19,12 +19,14 @@ leftover lock file never blocks.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import fcntl
 import io
 import logging
 import os
 import shutil
+import signal
 import threading
 import time
 from pathlib import Path
@@ -150,6 +152,15 @@ def _close_held_locks_in_child() -> None:
 
 
 os.register_at_fork(after_in_child=_close_held_locks_in_child)
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """In a child process: be killed when the parent dies (Linux), so no orphan lingers."""
+    with contextlib.suppress(Exception):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 def _fsync_dir(path: Path) -> None:

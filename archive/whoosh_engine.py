@@ -21,7 +21,8 @@ from archive.query import DateRange, ParsedQuery, parse_date_range, parse_query
 from archive.records import (Article, Facet, FacetValue, Hit, IndexStats, SearchPage,
                              SearchRequest, SORTS)
 from archive.snippets import lead, make_snippets, mark_text, query_terms
-from archive.store import INDEX_NAME, ArchiveLock, IndexStore, SearcherPool, whoosh_writer
+from archive.store import (INDEX_NAME, ArchiveLock, IndexStore, SearcherPool, die_with_parent,
+                           whoosh_writer)
 from archive.whoosh_schema import FACET_FIELDS, from_stored, to_document
 from archive import fastrank, postings, reporter, stories
 from archive.budget import Budget, timed_search
@@ -161,7 +162,7 @@ class WhooshArchive:
         for segid in todo:
             if len(running) >= max(1, self.writer_procs):
                 running.pop(0).join()
-            task = ctx.Process(target=postings.build_from_files, daemon=True,
+            task = ctx.Process(target=_build_arrays, daemon=True,
                                args=(folder.parent, INDEX_NAME, segid, folder))
             task.start()
             running.append(task)
@@ -598,6 +599,12 @@ class WhooshArchive:
         return self.results.remember(
             searcher, ("more-like-this", article.id, top),
             lambda: stories.more_like_this(searcher, article, from_stored, top))
+
+
+def _build_arrays(index_folder: Path, indexname: str, segid: str, folder: Path) -> None:
+    """A process writing one segment's posting arrays; it dies with the rebuild."""
+    die_with_parent()
+    postings.build_from_files(index_folder, indexname, segid, folder)
 
 
 class _SegmentArrays:

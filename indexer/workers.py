@@ -10,7 +10,6 @@ die with the process that started them (Linux `PR_SET_PDEATHSIG`), so a killed
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import multiprocessing as mp
 import os
 import resource
@@ -21,11 +20,12 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait as wait_any
 from typing import Any, Callable, Iterable, Iterator
 
+from archive.store import die_with_parent
+
 FILE_SECONDS = 60.0  # extraction time budget of one file
 WORKER_MEMORY = 4 * 2**30  # address space of one extraction process (bytes)
 MAX_BUFFERED = 64  # results held back to keep the input order
 START_SECONDS = 120.0  # a new worker's warm-up (imports, models), not counted per file
-_PR_SET_PDEATHSIG = 1
 _warmed: set = set()  # warm-up functions already run in this process
 
 
@@ -34,12 +34,6 @@ class Failure:
     """Why a worker gave no result for an item."""
 
     reason: str
-
-
-def _die_with_parent() -> None:
-    with contextlib.suppress(Exception):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 def _limit_memory(limit: int | None) -> None:
@@ -54,7 +48,7 @@ def _limit_memory(limit: int | None) -> None:
 
 def _worker(conn, func: Callable, memory: int | None, parent: int,
             warm_up: Callable[[], None] | None) -> None:
-    _die_with_parent()
+    die_with_parent()
     if os.getppid() != parent:  # the parent died before the line above took effect
         os._exit(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
