@@ -56,10 +56,6 @@ class DocSet(DocIdSet):
             return cls.from_mask(docs) if docs.dtype == bool else cls.from_ids(docs, size)
         return cls.from_ids(np.fromiter(docs, dtype=np.int64), size)
 
-    @classmethod
-    def every(cls, size: int) -> "DocSet":
-        return cls(size, mask=np.ones(size, dtype=bool))
-
     # -- the two forms -----------------------------------------------------------
     @property
     def mask(self) -> np.ndarray:
@@ -141,7 +137,7 @@ class DocSet(DocIdSet):
     def __repr__(self) -> str:
         return f"DocSet({len(self)} of {self.size})"
 
-    # whoosh DocIdSet methods Whoosh's collectors and filters may call
+    # the rest of whoosh's DocIdSet interface (its collectors only test membership)
     def first(self) -> int:
         return int(self.ids[0])
 

@@ -7,9 +7,10 @@ query is read once, a block of postings at a time, into arrays, and the scores
 are computed for all its articles at once with the same formula, statistics and
 field lengths Whoosh uses (our Robertson-IDF BM25, `archive.ranking`), so the
 scores are Whoosh's own (`tests/test_fast_rank.py` compares them on real
-queries). Phrases are matched by Whoosh, once, and only where a phrase is one
-of several alternatives (an OR, the proximity bonus); a phrase the article must
-contain is already satisfied by every article of the matched set.
+queries). Terms that a large segment has as decoded arrays (`archive.postings`)
+are read from those instead of the blocks. A phrase is checked once per search,
+from its words' positions, only in the articles that have every word, with every
+(document, position) pair as one sortable number (`_phrase_docs`).
 
 Queries with other parts (wildcards, fuzzy words, ranges) return None from
 `rank()`, and the caller ranks them with Whoosh.
@@ -60,11 +61,12 @@ def _blocks(m: W3LeafMatcher):
         m._next_block()
 
 
-def _no_arrays(_segment: int, _field: str):
+def no_arrays(_segment: int, _field: str):
+    """The `arrays` of a search without decoded posting arrays: every term from Whoosh."""
     return None
 
 
-def postings(searcher, field: str, text: bytes, arrays=_no_arrays
+def postings(searcher, field: str, text: bytes, arrays=no_arrays
              ) -> tuple[np.ndarray, np.ndarray]:
     """(document numbers, weights) of a term across every segment, deleted ones included.
 
@@ -113,7 +115,7 @@ def _postings(searcher, field: str, text, memo: dict | None) -> tuple[np.ndarray
         return postings(searcher, field, btext)
     key = (field, btext)
     if key not in memo:
-        memo[key] = postings(searcher, field, btext, memo.get(ARRAYS, _no_arrays))
+        memo[key] = postings(searcher, field, btext, memo.get(ARRAYS, no_arrays))
     return memo[key]
 
 
@@ -150,7 +152,7 @@ def _phrase_docs(searcher, q: wq.Phrase, memo: dict | None) -> np.ndarray | list
         if not len(candidates):
             return []
     candidates = np.unique(candidates)
-    arrays = memo.get(ARRAYS, _no_arrays) if memo is not None else _no_arrays
+    arrays = memo.get(ARRAYS, no_arrays) if memo is not None else no_arrays
     keys = {}
     for word in dict.fromkeys(words):
         got = _positions(searcher, field, q.fieldname, word, candidates, arrays)

@@ -252,17 +252,22 @@ def load_segment(folder: Path, segid: str, field: str) -> SegmentPostings | None
 
 
 def remove_unused(folder: Path, keep: set[str]) -> None:
-    """Delete the arrays of segments not in `keep` (merged away)."""
+    """Delete everything of the segment cache that belongs to segments not in `keep`.
+
+    That is the column arrays (`.npz`), the posting arrays and their markers of
+    segments that were merged away. Files being written (their names start with
+    a dot) are left to their writers.
+    """
     if not folder.is_dir():
         return
     for path in folder.iterdir():
-        if segment_of(path.name) in keep:
+        if path.name.startswith(".") or segment_of(path.name) in keep:
             continue
         with contextlib.suppress(OSError):
-            if path.name.endswith(DONE):
-                path.unlink()
-            elif path.name.endswith(SUFFIX):
+            if path.is_dir():
                 shutil.rmtree(path)
+            else:
+                path.unlink()
 
 
 __all__ = ["build_segment", "build_from_files", "load_segment", "SegmentPostings", "remove_unused", "MIN_DF"]

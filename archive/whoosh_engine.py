@@ -206,13 +206,7 @@ class WhooshArchive:
             keep = {seg.segment_id() for seg in ix._segments()}
         finally:
             ix.close()
-        folder = self.index_dir / name / SEGMENT_CACHE
-        if not folder.is_dir():
-            return
-        for path in folder.glob("*.npz"):
-            if postings.segment_of(path.name) not in keep:
-                path.unlink(missing_ok=True)
-        postings.remove_unused(folder, keep)
+        postings.remove_unused(self.index_dir / name / SEGMENT_CACHE, keep)
 
     def optimize(self) -> tuple[int, int]:
         """Merge the serving index's segments into one (hold `lock()`); segments before, after.
@@ -563,7 +557,7 @@ class WhooshArchive:
         """`arrays(segment number, field)` for archive.fastrank: a segment's decoded terms."""
         folder = self._segment_cache_dir(searcher)
         if folder is None:
-            return fastrank._no_arrays
+            return fastrank.no_arrays
         parts = self.columns._per_segment(
             searcher, "postings", lambda sub: _SegmentArrays(folder, fc._segment_id(sub), sub))
         return lambda i, field: parts[i][0].get(field)
