@@ -205,3 +205,30 @@ def test_adds_that_merge_segments_leave_no_arrays_of_merged_segments(tmp_path):
         on_disk = {postings.segment_of(p.name) for p in folder.glob("*.npz")}
         assert on_disk and on_disk <= now, (on_disk - now)
     assert merged  # the loop did make Whoosh merge segments
+
+
+def test_deleted_articles_are_not_found_through_the_arrays(tmp_path):
+    from archive import Config, open_archive
+    from indexer import pipeline
+
+    corpus = reuters_corpus(tmp_path, "reut2-004.sgm")
+    config = Config(corpus, tmp_path / "index")
+    archive = open_archive(config)
+    pipeline.rebuild(archive, corpus, workers=1)
+    _write_arrays(archive)
+    reopened = open_archive(config)
+    searcher = reopened._searcher()
+    assert reopened._posting_arrays(searcher)(0, "body") is not None
+    request = SearchRequest('"mln dlrs"', sort="newest", group=False, page_size=5)
+    before = reopened.search(request)
+    gone = before.hits[0].article
+    with reopened.update() as sink:
+        sink.delete(gone.id)
+    after = reopened.search(request)
+    assert after.total == before.total - 1
+    assert gone.id not in {h.article.id for h in after.hits}
+    # the arrays still hold the deleted article's postings: only the live mask hides it
+    searcher = reopened._searcher()
+    arrays = reopened._posting_arrays(searcher)
+    body = arrays(0, "body")
+    assert body is not None and b"dlrs" in body
