@@ -99,12 +99,6 @@ class DocSet(DocIdSet):
             out = out - other
         return out
 
-    def where(self, keep: np.ndarray) -> "DocSet":
-        """The members whose entry in `keep` (a boolean array over all documents) is True."""
-        if self._mask is None:
-            return DocSet(self.size, ids=self._ids[keep[self._ids]])
-        return DocSet(self.size, mask=self._mask & keep)
-
     # -- a set's behaviour -------------------------------------------------------
     def __len__(self) -> int:
         if self._len is None:

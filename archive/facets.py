@@ -51,7 +51,7 @@ class ColumnCache:
         folder = self._directory(searcher) if persist and self._directory else None
         out = []
         for sub, offset in searcher.reader().leaf_readers():
-            segid = _segment_id(sub)
+            segid = segment_id(sub)
             key = (segid, name)
             with self._lock:
                 value = self._segments.get(key)
@@ -68,10 +68,14 @@ class ColumnCache:
             out.append((value, offset, sub.doc_count_all()))
         return out
 
+    def segment_values(self, searcher, name: str, build) -> list:
+        """`build(segment reader)` of every segment, in document order, kept by segment id."""
+        return [value for value, _offset, _count in self._per_segment(searcher, name, build)]
+
     def _new_state(self, searcher) -> None:
         """Forget per-state values, and segments the new state no longer has (lock held)."""
         self._columns = {}
-        keep = {_segment_id(sub) for sub, _ in searcher.reader().leaf_readers()}
+        keep = {segment_id(sub) for sub, _ in searcher.reader().leaf_readers()}
         self._segments = {k: v for k, v in self._segments.items() if k[0] in keep}
 
     def _cached(self, searcher, key, build):
@@ -94,12 +98,8 @@ class ColumnCache:
         def build(name):
             if name in NUMERIC_COLUMNS:
                 return self.array(searcher, name).tolist()
-            parts = self._per_segment(searcher, "list:" + name,
-                                      lambda sub: _column_values(sub, name))
-            out: list = []
-            for values, _offset, _count in parts:
-                out.extend(values)
-            return out
+            return _joined(self.segment_values(searcher, "list:" + name,
+                                               lambda sub: _column_values(sub, name)))
         return {n: self._cached(searcher, "list:" + n, lambda n=n: build(n)) for n in names}
 
     def array(self, searcher, name: str, dtype=np.int64) -> np.ndarray:
@@ -123,7 +123,7 @@ class ColumnCache:
         from archive.stories import story_hashes
 
         return self.per_segment_array(searcher, "story-codes", lambda sub: story_hashes(
-            _column_values(sub, "story"), str(_segment_id(sub))))
+            _column_values(sub, "story"), str(segment_id(sub))))
 
     def live(self, searcher) -> np.ndarray:
         """True for every document that is not deleted."""
@@ -146,12 +146,8 @@ class ColumnCache:
         column = FACET_FIELDS[facet][0]
 
         def build():
-            parts = self._per_segment(searcher, "values:" + facet, lambda sub: [
-                split_column_value(v) for v in _column_values(sub, column)])
-            out: list = []
-            for values, _offset, _count in parts:
-                out.extend(values)
-            return out
+            return _joined(self.segment_values(searcher, "values:" + facet, lambda sub: [
+                split_column_value(v) for v in _column_values(sub, column)]))
         return self._cached(searcher, "values:" + facet, build)
 
     def facet_arrays(self, searcher, facet: str):
@@ -243,14 +239,13 @@ class ColumnCache:
             for i, (_key, _label, low, high) in enumerate(AGE_BANDS):
                 codes[(age >= low) if high is None else ((age >= low) & (age < high))] = i
             return today, codes
-        kept_for, codes = self._cached(searcher, "ages", build)
-        if kept_for != today:  # a server running past midnight: the bands move on
+        kept = self._cached(searcher, "ages", build)
+        if kept[0] != today:  # a server running past midnight: the bands move on
+            kept = build()
             with self._lock:
-                self._columns.pop("ages", None)
-            kept_for, codes = self._cached(searcher, "ages", build)
-            if kept_for != today:  # another thread asked for another day meanwhile
-                kept_for, codes = build()
-        return codes
+                if self._key == self._reader_key(searcher):
+                    self._columns["ages"] = kept
+        return kept[1]
 
     def count_ages(self, searcher, docs, today: dt.date) -> Counter:
         codes = self.age_codes(searcher, today)
@@ -360,6 +355,11 @@ def _column_values(reader, name: str) -> list:
 NUMERIC_COLUMNS = ("date", "date_asc", "banner_years")
 
 
+def _joined(parts: list[list]) -> list:
+    """Per-segment lists as one list over the documents of the state."""
+    return [value for part in parts for value in part]
+
+
 def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
 
@@ -392,7 +392,7 @@ def _save(path: Path, value) -> None:
             tmp.unlink()
 
 
-def _segment_id(sub) -> object:
+def segment_id(sub) -> object:
     """What names a segment's (unchanging) content: its id, or the reader itself."""
     segment = getattr(sub, "segment", None)
     if callable(segment):
@@ -405,14 +405,7 @@ def _segment_id(sub) -> object:
 
 def doc_mask(docs, size: int) -> np.ndarray:
     """A boolean array over document numbers, True for `docs` (a set, list or array)."""
-    if isinstance(docs, DocSet):
-        return docs.mask
-    mask = np.zeros(size, dtype=bool)
-    if isinstance(docs, np.ndarray):
-        mask[docs] = True
-    elif docs:
-        mask[np.fromiter(docs, dtype=np.int64, count=len(docs))] = True
-    return mask
+    return DocSet.of(docs, size).mask
 
 
 # Plain Python counting: the reference the vectorised counts are tested against

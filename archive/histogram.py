@@ -32,7 +32,7 @@ def _years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years, day=28)
 
 
-def _ids(docs, size: int) -> np.ndarray:
+def _ids(docs) -> np.ndarray:
     if docs is None:
         return np.zeros(0, dtype=np.int64)
     ids = getattr(docs, "ids", None)  # an archive.docset.DocSet
@@ -48,7 +48,7 @@ def build_histogram(ordinals, docs, preset_docs=None, today: dt.date | None = No
     `ordinals`: every document's date as a day ordinal, 0 when unknown (an array or list).
     """
     ordinals = np.asarray(ordinals, dtype=np.int64)
-    picked = ordinals[_ids(docs, len(ordinals))]
+    picked = ordinals[_ids(docs)]
     dated = picked[picked > 0]
     undated = int(len(picked) - len(dated))
     today = today or dt.date.today()
@@ -123,7 +123,7 @@ def date_presets(ordinals, docs, today: dt.date) -> tuple[DatePreset, ...]:
         ("Before 2000", None, dt.date(1999, 12, 31)),
     ]
     ordinals = np.asarray(ordinals, dtype=np.int64)
-    picked = ordinals[_ids(docs, len(ordinals))]
+    picked = ordinals[_ids(docs)]
     picked = picked[picked > 0]
     out = []
     for label, start, end in ranges:

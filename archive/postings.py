@@ -24,6 +24,7 @@ import contextlib
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 from pickle import loads
 
@@ -251,6 +252,46 @@ def load_segment(folder: Path, segid: str, field: str) -> SegmentPostings | None
         return None
 
 
+class SegmentArrays:
+    """A segment's decoded postings per field, looked for again now and then while missing.
+
+    `WhooshArchive.prepare()` may write them after a server has first read the
+    segment (after `manage.py optimize`, in another process); a large segment
+    without them is looked at again at most every RECHECK seconds.
+    """
+
+    RECHECK = 30.0
+
+    def __init__(self, folder: Path, segid, doc_count: int):
+        self._folder = folder
+        self._segid = segid if isinstance(segid, str) else None
+        self._large = doc_count >= MIN_SEGMENT_DOCS
+        self._fields: dict = {}
+        self._checked = 0.0
+        self._look()
+
+    def _look(self) -> None:
+        self._checked = time.monotonic()
+        if self._segid is None or not self._folder.is_dir():
+            return
+        prefix = self._segid + "."
+        for path in self._folder.iterdir():
+            name = path.name
+            if name.startswith(prefix) and name.endswith(SUFFIX):
+                field = name[len(prefix):-len(SUFFIX)]
+                if field not in self._fields:
+                    loaded = load_segment(self._folder, self._segid, field)
+                    if loaded is not None:
+                        self._fields[field] = loaded
+
+    def get(self, field: str):
+        found = self._fields.get(field)
+        if found is None and self._large and time.monotonic() - self._checked > self.RECHECK:
+            self._look()
+            found = self._fields.get(field)
+        return found
+
+
 def remove_unused(folder: Path, keep: set[str]) -> None:
     """Delete everything of the segment cache that belongs to segments not in `keep`.
 
@@ -270,4 +311,4 @@ def remove_unused(folder: Path, keep: set[str]) -> None:
                 path.unlink()
 
 
-__all__ = ["build_segment", "build_from_files", "load_segment", "SegmentPostings", "remove_unused", "MIN_DF"]
+__all__ = ["SegmentArrays", "build_segment", "build_from_files", "load_segment", "SegmentPostings", "remove_unused", "MIN_DF"]

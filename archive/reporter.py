@@ -64,8 +64,7 @@ def extras(columns, searcher, parsed: ParsedQuery, request: SearchRequest, match
             return 0
         docs = DocSet.of(searcher.docs_for_query(other.query), len(ordinals))
         for rng in other.dates:
-            lo, hi = rng.bounds()
-            docs = docs.where((ordinals >= lo) & (ordinals <= hi))
+            docs = docs & columns.date_docs(searcher, *rng.bounds())
         for chosen in filter_sets.values():
             docs = docs & chosen
         return len(docs)
@@ -74,8 +73,7 @@ def extras(columns, searcher, parsed: ParsedQuery, request: SearchRequest, match
         try:
             out["suggestion"] = suggest(
                 searcher, request.query, len(final), count,
-                lambda: [v for v, _, _ in columns._per_segment(
-                    searcher, "vocabulary", vocabulary)])
+                lambda: columns.segment_values(searcher, "vocabulary", vocabulary))
         except Exception:  # a suggestion is a courtesy; it never fails a search
             out["suggestion"] = None
     return out

@@ -58,16 +58,6 @@ def group_by_story(stories: list, docs: Iterable[int]) -> dict[str, list[int]]:
     return groups
 
 
-def story_codes(stories: list) -> np.ndarray:
-    """One integer per document, equal for the documents of one story (cache it per index state)."""
-    codes: dict[str, int] = {}
-    out = np.empty(len(stories), dtype=np.int64)
-    for docnum, value in enumerate(stories):
-        key = _text(value) or f"doc{docnum}"
-        out[docnum] = codes.setdefault(key, len(codes))
-    return out
-
-
 def story_hashes(values: list, salt: str) -> np.ndarray:
     """A 64-bit code per document of one segment, equal for equal story keys (stable hash).
 
@@ -137,28 +127,15 @@ def earliest_first(members: list[int], dates: list[int]) -> list[int]:
 
 def page_of_stories(searcher, query, final: set[int], groups: dict[str, list[int]],
                     story_col: list, dates: list[int], sort: str, start: int, end: int,
-                    search, scores: dict[int, float] | None = None,
-                    ranked=None) -> list[int]:
+                    search, scores: dict[int, float] | None = None) -> list[int]:
     """Document numbers shown on one page of stories: each story's earliest matching version.
 
     Stories are ranked by their best-scoring version (relevance) or by the date of their
     earliest version (newest/oldest; also relevance without a query, like ungrouped pages).
-    `search(q, **kwargs)` runs a (time-limited) Whoosh search; `ranked` (document numbers
-    and scores, best first: archive.fastrank) replaces it when given.
+    `search(q, **kwargs)` runs a (time-limited) Whoosh search. Used for queries
+    archive.fastrank cannot rank; `page_of_story_codes` does the rest with arrays.
     """
     first = {key: earliest_first(members, dates)[0] for key, members in groups.items()}
-    if sort == "relevance" and query is not None and ranked is not None:
-        order, best = [], {}
-        for docnum, score in zip(ranked[0].tolist(), ranked[1].tolist()):
-            key = story_of(story_col, docnum)
-            if key not in best:
-                best[key] = score
-                order.append(key)
-                if len(order) >= end:
-                    break
-        if scores is not None:
-            scores.update({first[k]: best[k] for k in order[start:end]})
-        return [first[k] for k in order[start:end]]
     if sort == "relevance" and query is not None:
         order: list[str] = []
         seen: set[str] = set()

@@ -154,7 +154,7 @@ class WhooshArchive:
         if folder is None:
             return
         todo = [segid for sub, _offset in searcher.reader().leaf_readers()
-                for segid in (fc._segment_id(sub),)
+                for segid in (fc.segment_id(sub),)
                 if isinstance(segid, str) and sub.doc_count_all() >= postings.MIN_SEGMENT_DOCS
                 and not postings.complete(folder, segid)]
         ctx = mp.get_context("fork")
@@ -309,13 +309,12 @@ class WhooshArchive:
         # postings read once per search (archive.fastrank), and the decoded arrays of
         # frequent terms (archive.postings)
         memo: dict = {fastrank.ARRAYS: self._posting_arrays(searcher)}
-        ordinals = self.columns.date_arrays(searcher)[0]
         if parsed.query is None:
             matched = DocSet.from_mask(self.columns.live(searcher))
         else:
             matched = self._matches(searcher, parsed.query, memo)
         for rng in parsed.dates:
-            matched = self._in_range(matched, ordinals, rng)
+            matched = matched & self._in_range(searcher, rng)
 
         filter_sets = self._filter_sets(request, searcher, today)
         final = matched
@@ -328,7 +327,7 @@ class WhooshArchive:
         if loose is not None:  # too few have every word: widen to most of them
             wider = self._matches(searcher, loose.query, memo)
             for rng in parsed.dates:
-                wider = self._in_range(wider, ordinals, rng)
+                wider = wider & self._in_range(searcher, rng)
             wider_final = wider
             for docs in filter_sets.values():
                 wider_final = wider_final & docs
@@ -385,10 +384,8 @@ class WhooshArchive:
                 known = ", ".join(sorted(set(FACET_FIELDS) | set(SPECIAL_FILTERS)))
                 raise BadQuery(f"filter: {name!r} is not a facet (one of {known})")
 
-    @staticmethod
-    def _in_range(docs: DocSet, ordinals: np.ndarray, rng: DateRange) -> DocSet:
-        lo, hi = rng.bounds()
-        return docs.where((ordinals >= lo) & (ordinals <= hi))
+    def _in_range(self, searcher, rng: DateRange) -> DocSet:
+        return self.columns.date_docs(searcher, *rng.bounds())
 
     def _filter_sets(self, request, searcher, today) -> dict[str, DocSet]:
         sets: dict[str, DocSet] = {}
@@ -486,7 +483,7 @@ class WhooshArchive:
                     searcher, ["date"])["date"], request.sort, start, end,
                 lambda q_, **kw: timed_search(searcher, q_, budget,
                                               **(kw if filtered else {**kw, "filter": None})),
-                scores, ranked)
+                scores)
         elif ranked is not None:
             shown = ranked[0][start:end].tolist()
             scores.update(zip(shown, ranked[1][start:end].tolist()))
@@ -558,9 +555,10 @@ class WhooshArchive:
         folder = self._segment_cache_dir(searcher)
         if folder is None:
             return fastrank.no_arrays
-        parts = self.columns._per_segment(
-            searcher, "postings", lambda sub: _SegmentArrays(folder, fc._segment_id(sub), sub))
-        return lambda i, field: parts[i][0].get(field)
+        parts = self.columns.segment_values(
+            searcher, "postings",
+            lambda sub: postings.SegmentArrays(folder, fc.segment_id(sub), sub.doc_count_all()))
+        return lambda i, field: parts[i].get(field)
 
     def _lengths(self, searcher):
         """Field lengths as the scorers see them, per index state (for archive.fastrank)."""
@@ -599,43 +597,3 @@ def _build_arrays(index_folder: Path, indexname: str, segid: str, folder: Path) 
     """A process writing one segment's posting arrays; it dies with the rebuild."""
     die_with_parent()
     postings.build_from_files(index_folder, indexname, segid, folder)
-
-
-class _SegmentArrays:
-    """A segment's decoded postings per field, looked for again now and then while missing.
-
-    `prepare()` may write them after a server has first read the segment (after
-    `manage.py optimize`, in another process); a large segment without them is
-    looked at again at most every RECHECK seconds.
-    """
-
-    RECHECK = 30.0
-
-    def __init__(self, folder: Path, segid, sub):
-        self._folder = folder
-        self._segid = segid if isinstance(segid, str) else None
-        self._large = sub.doc_count_all() >= postings.MIN_SEGMENT_DOCS
-        self._fields: dict = {}
-        self._checked = 0.0
-        self._look()
-
-    def _look(self) -> None:
-        self._checked = time.monotonic()
-        if self._segid is None or not self._folder.is_dir():
-            return
-        prefix = self._segid + "."
-        for path in self._folder.iterdir():
-            name = path.name
-            if name.startswith(prefix) and name.endswith(postings.SUFFIX):
-                field = name[len(prefix):-len(postings.SUFFIX)]
-                if field not in self._fields:
-                    loaded = postings.load_segment(self._folder, self._segid, field)
-                    if loaded is not None:
-                        self._fields[field] = loaded
-
-    def get(self, field: str):
-        found = self._fields.get(field)
-        if found is None and self._large and time.monotonic() - self._checked > self.RECHECK:
-            self._look()
-            found = self._fields.get(field)
-        return found

@@ -86,7 +86,7 @@ def test_story_pages_match_the_document_by_document_grouping(reuters, sort):
     searcher = archive._searcher()
     story_col = archive.columns.columns(searcher, ["story"])["story"]
     dates = archive.columns.columns(searcher, ["date"])["date"]
-    codes = stories.story_codes(story_col)
+    codes = archive.columns.story_codes(searcher)
     for text in ("oil", "said", "wheat -corn", "bank rates"):
         q = ranking.ranked(parse_query(text, searcher.schema)).query
         final = set(searcher.docs_for_query(q))

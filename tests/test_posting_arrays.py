@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from archive import SearchRequest, fastrank, postings, ranking
-from archive.facets import _segment_id
+from archive.facets import segment_id
 from archive.query import parse_query
 from reporter_corpora import build, reuters_corpus
 from test_fast_rank import QUERIES
@@ -40,7 +40,7 @@ def _write_arrays(archive) -> int:
     folder = _folder(archive, searcher)
     written = 0
     for sub, _offset in searcher.reader().leaf_readers():
-        written += postings.build_segment(sub, folder, _segment_id(sub), min_df=MIN_DF,
+        written += postings.build_segment(sub, folder, segment_id(sub), min_df=MIN_DF,
                                           min_docs=0)
     return written
 
@@ -78,7 +78,7 @@ def test_arrays_hold_every_frequent_term_as_whoosh_decodes_it(corpus):
     assert written > 100
     checked = 0
     for sub, _offset in searcher.reader().leaf_readers():
-        segid = _segment_id(sub)
+        segid = segment_id(sub)
         for field in ("body", "title", "outlet"):
             kept = postings.load_segment(folder, segid, field)
             frequent = [t for t, info in sub.iter_field(field) if info.doc_frequency() >= MIN_DF]
@@ -147,21 +147,21 @@ def test_damaged_arrays_are_not_used(corpus, tmp_path):
     searcher = built.archive._searcher()
     folder = _folder(built.archive, searcher)
     sub = searcher.reader().leaf_readers()[0][0]
-    source = folder / postings.folder_name(_segment_id(sub), "body")
+    source = folder / postings.folder_name(segment_id(sub), "body")
     copy = tmp_path / "copy" / source.name
     shutil.copytree(source, copy)
     with open(copy / "ids.bin", "r+b") as fh:
         fh.truncate(8)
-    assert postings.load_segment(copy.parent, _segment_id(sub), "body") is None
+    assert postings.load_segment(copy.parent, segment_id(sub), "body") is None
     (copy / "meta.json").write_text("{not json", encoding="utf-8")
-    assert postings.load_segment(copy.parent, _segment_id(sub), "body") is None
+    assert postings.load_segment(copy.parent, segment_id(sub), "body") is None
 
 
 def test_optimize_removes_the_arrays_of_merged_segments(tmp_path, monkeypatch):
     built = build(reuters_corpus(tmp_path, "reut2-002.sgm"))
     archive = built.archive
     searcher = archive._searcher()
-    old = {_segment_id(sub) for sub, _ in searcher.reader().leaf_readers()}
+    old = {segment_id(sub) for sub, _ in searcher.reader().leaf_readers()}
     assert len(old) == 2
     _write_arrays(archive)
     folder = _folder(archive, searcher)
@@ -171,7 +171,7 @@ def test_optimize_removes_the_arrays_of_merged_segments(tmp_path, monkeypatch):
     monkeypatch.setattr(postings, "MIN_DF", MIN_DF)
     assert archive.optimize() == (2, 1)
     searcher = archive._searcher()
-    (merged,) = [_segment_id(sub) for sub, _ in searcher.reader().leaf_readers()]
+    (merged,) = [segment_id(sub) for sub, _ in searcher.reader().leaf_readers()]
     left = {postings.segment_of(p.name) for p in folder.glob("*" + postings.SUFFIX)}
     assert left == {merged}
     page = archive.search(SearchRequest(query='"mln dlrs"'))
@@ -198,7 +198,7 @@ def test_adds_that_merge_segments_leave_no_arrays_of_merged_segments(tmp_path):
         assert pipeline.add(archive, corpus, [extra]).indexed == 1
         assert archive.search(SearchRequest("dockers")).total == i + 2  # writes arrays
         searcher = archive._searcher()
-        now = {_segment_id(sub) for sub, _ in searcher.reader().leaf_readers()}
+        now = {segment_id(sub) for sub, _ in searcher.reader().leaf_readers()}
         merged = merged or bool(seen - now)
         seen |= now
         folder = _folder(archive, searcher)
