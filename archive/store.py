@@ -40,6 +40,7 @@ from whoosh.index import EmptyIndexError, LockError
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter as _SegmentWriter
 
+from archive import whoosh_fixes  # noqa: F401  (corrections to whoosh3, applied on import)
 from archive.errors import ArchiveError, IndexCorrupt, IndexLocked, IndexMissing
 from archive.whoosh_schema import SCHEMA_VERSION, build_schema
 
