@@ -7,6 +7,7 @@ import re
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from indexer import html_tuning
 from indexer.authors import agency_name, clean_authors
 from indexer.decode import decode_html
 from indexer.draft import Draft, ExtractionError, NoArticleText
@@ -27,6 +28,7 @@ def parse_tree(html: str) -> Any:
     """Parse HTML leniently into an lxml tree; None when there is nothing to parse."""
     from trafilatura.utils import load_html
 
+    html_tuning.apply()
     return load_html(html)
 
 

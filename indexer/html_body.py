@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 import re
 from typing import Any
 
 from archive.records import AgeBanner
+from indexer import html_tuning
 from indexer.banner import parse_banner
 from indexer.html_clean import clean_paragraphs, link_texts, words
 from indexer.html_merge import merge
@@ -69,9 +69,9 @@ def _trafilatura(doc: Any) -> list[str]:
 
 
 def _readability(html: str) -> list[str]:
-    _quicker_readability_cleaner()
     from readability import Document
 
+    html_tuning.apply()
     try:
         summary = Document(html).summary()
     except Exception:  # readability raises on pages it cannot score; the primary stands alone
@@ -79,37 +79,13 @@ def _readability(html: str) -> list[str]:
     return _trafilatura(summary)
 
 
-_CLEANER_SET = False
-
-
-def _quicker_readability_cleaner() -> None:
-    """readability-lxml's page cleaner, without rewriting every link of the page.
-
-    Its module-level `Cleaner(javascript=True)` drops `javascript:` hrefs and `on*`
-    attributes, a third of readability's time on news pages; neither changes the
-    text it extracts (scripts, styles and comments are still removed). The text
-    of every page of the shared sets is the same either way
-    (`tests/test_html_extraction.py` keeps the extraction scores).
-    """
-    global _CLEANER_SET
-    if _CLEANER_SET:
-        return
-    from readability import readability as module
-
-    cleaner = module.html_cleaner
-    if getattr(cleaner, "javascript", False):
-        quicker = copy.copy(cleaner)
-        quicker.javascript = False
-        module.html_cleaner = quicker
-    _CLEANER_SET = True
-
-
 def extract_body(tree: Any, html: str, title: str = "") -> tuple[list[str], AgeBanner | None]:
     """The article paragraphs of a page and the age banner found among them."""
     links = link_texts(tree)
-    primary, banner = clean_paragraphs(_trafilatura(tree), title, links)
-    second, banner2 = clean_paragraphs(_readability(html), title, links)
-    paras, banner3 = clean_paragraphs(merge(primary, second), title, links)
+    memo: dict = {}
+    primary, banner = clean_paragraphs(_trafilatura(tree), title, links, memo)
+    second, banner2 = clean_paragraphs(_readability(html), title, links, memo)
+    paras, banner3 = clean_paragraphs(merge(primary, second), title, links, memo)
     return paras, banner or banner2 or banner3
 
 

@@ -1,0 +1,60 @@
+"""The settings made to the HTML libraries' own objects (indexer.html_tuning) take effect and keep the text."""
+
+from __future__ import annotations
+
+from lxml.html import FormElement, HtmlComment, HtmlElement
+
+from indexer.html import extract_html, parse_tree
+
+PROSE = ("The harbour workers ended their strike on Thursday after nine days of talks, and the first ships "
+         "were unloaded within hours, the port authority said in a statement. ")
+
+PAGE = ("<html><head><title>Harbour strike ends | The Daily Example</title></head><body>"
+        "<nav><a href='/'>Home</a></nav><article><h1>Harbour strike ends</h1>"
+        + "".join(f"<p>{PROSE}Detail number {i} of the story.</p>" for i in range(5))
+        + "<p>Union leaders <a href=\"javascript:void(0)\" onclick=\"track()\">called the deal fair</a>"
+          " and said members would vote on it next week, once the details had been printed.</p>"
+          "<!-- a comment --><form action='/search'><label>Search</label><input name='q'>"
+          "<select name='s'><option>All</option></select></form>"
+          "</article><footer>Contact us</footer></body></html>")
+
+
+def test_elements_get_htmlelement_class_without_python_lookup():
+    tree = parse_tree(PAGE)
+    form = tree.find(".//form")
+    assert type(form) is HtmlElement and not isinstance(form, FormElement)
+    assert all(type(el) is HtmlElement for el in tree.iter("input", "select", "label"))
+    # lxml.html's element methods are all there
+    assert form.text_content().startswith("Search")
+    form.drop_tree()
+    assert tree.find(".//form") is None
+
+
+def test_the_text_is_still_extracted_in_full():
+    draft = extract_html(PAGE)
+    assert draft.title == "Harbour strike ends"
+    assert draft.body.count("The harbour workers ended their strike") == 5
+    # the javascript: link keeps its text (the readability cleaner no longer rewrites links)
+    assert "Union leaders called the deal fair and said members would vote" in draft.body
+    assert "Search" not in draft.body and "Contact us" not in draft.body
+
+
+def test_readability_cleaner_leaves_links_alone():
+    from readability import readability
+
+    from indexer import html_tuning
+
+    html_tuning.apply()
+    assert readability.html_cleaner.javascript is False
+    assert readability.html_cleaner.scripts is True and readability.html_cleaner.style is True
+
+
+def test_readability_parser_keeps_comment_classes():
+    from readability.htmls import build_doc
+
+    from indexer import html_tuning
+
+    html_tuning.apply()
+    doc, _encoding = build_doc("<html><body><!-- note --><form><input name='q'></form></body></html>")
+    assert type(doc.find(".//form")) is HtmlElement
+    assert any(isinstance(el, HtmlComment) for el in doc.iter())
