@@ -118,17 +118,27 @@ def _is_promo_link(line: str, links: set[str]) -> bool:
     return n <= 25 and _is_upper_headline(text, n) and " ".join(words(text)) in links
 
 
-def clean_paragraphs(paras: list[str], title: str = "",
-                     links: set[str] | None = None) -> tuple[list[str], AgeBanner | None]:
-    """Drop furniture, the repeated title/byline/dateline at the top and age banners; return the banner."""
+def clean_paragraphs(paras: list[str], title: str = "", links: set[str] | None = None,
+                     memo: dict[str, tuple[AgeBanner | None, bool]] | None = None
+                     ) -> tuple[list[str], AgeBanner | None]:
+    """Drop furniture, the repeated title/byline/dateline at the top and age banners; return the banner.
+
+    `memo` keeps each paragraph's verdict (banner, furniture) for further calls
+    with the same `links`: one page's paragraphs are cleaned up to three times.
+    """
     banner = None
     kept: list[str] = []
     for i, p in enumerate(paras):
-        b = parse_banner(p)
+        verdict = memo.get(p) if memo is not None else None
+        if verdict is None:
+            b = parse_banner(p)
+            verdict = (b, b is not None or is_furniture(p) or bool(links and _is_promo_link(p, links)))
+            if memo is not None:
+                memo[p] = verdict
+        b, drop = verdict
         if b is not None:
             banner = banner or b
-            continue
-        if is_furniture(p) or (links and _is_promo_link(p, links)):
+        if drop:
             continue
         if not kept and i < 8 and _is_header_line(p, title):
             continue

@@ -91,12 +91,15 @@ def _in_comments(el: Any) -> bool:
     return any(_is_comments(anc) for anc in el.iterancestors())
 
 
+# Elements whose class contains "date" in any case, found by libxml2.
+_DATE_CLASS = ".//*[contains(translate(@class, 'DATE', 'date'), 'date')]"
+
+
 def _comment_dates(tree: Any) -> list[Candidate]:
     """Dates shown in reader comments outside <time> elements (class "comment__date" and the like)."""
     out = []
-    for el in tree.iterfind(".//*[@class]"):
-        cls = el.get("class") or ""
-        if "date" in cls.lower() and el.tag != "time" and (_is_comments(el) or len(el) == 0 and _in_comments(el)):
+    for el in tree.xpath(_DATE_CLASS):
+        if el.tag != "time" and (_is_comments(el) or len(el) == 0 and _in_comments(el)):
             stamp = _element_stamp(el)
             if stamp and plausible(stamp.day):
                 out.append(Candidate(stamp.day, stamp.precision, "text", "comment", stamp))
@@ -145,17 +148,17 @@ _UPDATED_LABEL = re.compile(
     r"|mis à jour|modifié|aggiornato|actualizado|bijgewerkt)" + _LABEL_ON + "(?:" + TEXT_DATE + ")", re.IGNORECASE)
 
 
+_BODY_TEXT = "descendant::text()[not(parent::script or parent::style)]"
+
+
 def _page_text(tree: Any) -> str:
-    """The text of the page body without scripts and styles, whitespace collapsed."""
+    """The text of the page body without scripts and styles, whitespace collapsed.
+
+    The text nodes are selected by libxml2 (no Python object per element).
+    """
     body = tree.find(".//body")
     body = tree if body is None else body
-    parts = []
-    for el in body.iter():
-        if el.text and isinstance(el.tag, str) and el.tag not in ("script", "style"):
-            parts.append(el.text)
-        if el.tail and el is not body:
-            parts.append(el.tail)
-    return " ".join(" ".join(parts).split())
+    return " ".join(" ".join(body.xpath(_BODY_TEXT, smart_strings=False)).split())
 
 
 def _label_candidates(tree: Any) -> list[Candidate]:
