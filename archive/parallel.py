@@ -20,7 +20,7 @@ import queue
 from archive.errors import ArchiveError
 from archive.store import SegmentWriter, die_with_parent  # the writer: lengths read once
 
-BATCH = 200  # documents per message to a process
+BATCH = 50  # documents per message to a process
 
 
 def _run(storage, indexname, jobs, results, kwargs, number: int) -> None:
@@ -119,8 +119,12 @@ class ParallelWriter(SegmentWriter):
 
     def _stop(self) -> list:
         """Ask every process to finish; their (number, segment, error) reports in order."""
-        if self._buffer:
-            self._send()
+        if self._buffer:  # the last, short batch shared out, so no process finishes long after the rest
+            rest, self._buffer = self._buffer, []
+            share = -(-len(rest) // len(self._jobs))
+            for start in range(0, len(rest), share):
+                self._buffer = rest[start:start + share]
+                self._send()
         for number in range(len(self._jobs)):
             self._put(number, None)
         reports: list = []
