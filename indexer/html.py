@@ -131,7 +131,7 @@ def extract_html(html: str, url: str | None = None) -> Draft:
         raise ExtractionError("no article text found (empty or unparseable HTML)")
     draft = page_metadata(html, url, tree)
     banner = find_banner(tree, html)
-    paras, body_banner = extract_body(tree, html, draft.title)
+    paras, body_banner = extract_body(tree, draft.title)
     if not paras:
         raise NoArticleText("no article text found")
     draft.body = "\n\n".join(paras)

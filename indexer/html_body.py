@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
@@ -68,23 +69,28 @@ def _trafilatura(doc: Any) -> list[str]:
                                            include_tables=True, deduplicate=False))
 
 
-def _readability(html: str) -> list[str]:
+def _readability(tree: Any) -> list[str]:
+    """readability-lxml's article, as paragraphs, from a copy of our tree (it prunes what it is given).
+
+    Handing it the tree instead of the page saves its own parse; the text is the
+    same on every page of the shared sets.
+    """
     from readability import Document
 
     html_tuning.apply()
     try:
-        summary = Document(html).summary()
+        summary = Document(copy.deepcopy(tree)).summary()
     except Exception:  # readability raises on pages it cannot score; the primary stands alone
         return []
     return _trafilatura(summary)
 
 
-def extract_body(tree: Any, html: str, title: str = "") -> tuple[list[str], AgeBanner | None]:
+def extract_body(tree: Any, title: str = "") -> tuple[list[str], AgeBanner | None]:
     """The article paragraphs of a page and the age banner found among them."""
     links = link_texts(tree)
     memo: dict = {}
     primary, banner = clean_paragraphs(_trafilatura(tree), title, links, memo)
-    second, banner2 = clean_paragraphs(_readability(html), title, links, memo)
+    second, banner2 = clean_paragraphs(_readability(tree), title, links, memo)
     paras, banner3 = clean_paragraphs(merge(primary, second), title, links, memo)
     return paras, banner or banner2 or banner3
 
