@@ -9,11 +9,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
+from indexer import html_tuning
 from indexer.dates import (
     MODIFIED_META, PUBLISHED_META, TEXT_DATE, Stamp, date_from_url, parse_date, parse_stamp, plausible, text_date,
     zone_for,
 )
 from indexer.html_meta import PageMeta
+from indexer.language import detect_language
 
 Found = tuple[dt.date, str, str]  # (date, precision, source)
 
@@ -174,14 +176,38 @@ def _label_candidates(tree: Any) -> list[Candidate]:
     return out
 
 
-def _htmldate(tree: Any, url: str | None, extensive: bool) -> Found | None:
+def _page_languages(tree: Any, pm: PageMeta) -> tuple[str, ...] | None:
+    """The languages to read the page's dates in: its own and English; None (all) when unknown.
+
+    The page's own is the one it declares (`<html lang>`, `og:locale`, JSON-LD
+    `inLanguage`), else the one fastText identifies in its text.
+    """
+    declared = (tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang")
+                or pm.first("og:locale", "content-language", "language", "dc.language")
+                or pm.ld_value("inLanguage"))
+    code = declared.strip().replace("_", "-").split("-")[0].lower() if isinstance(declared, str) else ""
+    if code not in html_tuning.dateparser_languages():
+        code = detect_language(_page_text(tree)) or ""
+    if code not in html_tuning.dateparser_languages():
+        return None
+    return tuple(dict.fromkeys((code, "en")))
+
+
+def _htmldate(tree: Any, url: str | None, extensive: bool, pm: PageMeta | None = None) -> Found | None:
     import warnings
 
     from htmldate import find_date
+    from htmldate.extractors import try_date_expr
 
+    html_tuning.apply()
+    languages = _page_languages(tree, pm or PageMeta()) if extensive else None
     try:
-        with warnings.catch_warnings():  # dateutil warns about time-zone names it cannot read
-            warnings.simplefilter("ignore")
+        with warnings.catch_warnings(), html_tuning.date_languages(languages):
+            warnings.simplefilter("ignore")  # dateutil warns about time-zone names it cannot read
+            if extensive:
+                # Its cache of parsed strings does not know the language they were read in:
+                # a page's result must not depend on the pages read before it.
+                try_date_expr.cache_clear()
             # htmldate >= 1.11 copies a tree it is given before pruning it: ours stays intact
             value = find_date(tree, url=url, original_date=True, extensive_search=extensive,
                               outputformat="%Y-%m-%d", deferred_url_extractor=True)
@@ -292,7 +318,7 @@ def page_date(tree: Any, pm: PageMeta, url: str | None) -> Found | None:
             source[day] = (_WEIGHTS["htmldate-alone"], "text")
         # else: htmldate fell back on a modification date: no vote
     if not votes:
-        ext = _htmldate(tree, url, extensive=True)
+        ext = _htmldate(tree, url, extensive=True, pm=pm)
         if ext and not any(c.day == ext[0] and c.kind == "comment" for c in cands):
             day = shifted.get(ext[0], ext[0])
             if (day.month, day.day) == (1, 1):

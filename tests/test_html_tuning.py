@@ -58,3 +58,50 @@ def test_readability_parser_keeps_comment_classes():
     doc, _encoding = build_doc("<html><body><!-- note --><form><input name='q'></form></body></html>")
     assert type(doc.find(".//form")) is HtmlElement
     assert any(isinstance(el, HtmlComment) for el in doc.iter())
+
+
+DATED = ("<html lang=\"{lang}\"><head><title>Noticias del puerto</title></head><body><article>"
+         "<h1>Noticias del puerto</h1><p>{prose}</p><div class=\"fecha\">{date}</div><p>{prose}</p>"
+         "</article></body></html>")
+SPANISH = ("Los trabajadores del puerto terminaron la huelga despues de nueve dias de negociaciones "
+           "con la empresa. ") * 3
+
+
+def _dated(lang: str, date: str):
+    from indexer.html import page_metadata
+
+    draft = page_metadata(DATED.format(lang=lang, prose=SPANISH, date=date))
+    return draft.published.isoformat() if draft.published else None, draft.date_precision
+
+
+def test_dateparser_fallback_reads_the_pages_language():
+    assert _dated("es", "martes 17 de marzo de 2020") == ("2020-03-17", "day")
+    assert _dated("ru", "17 марта 2020") == ("2020-03-17", "day")
+    # undeclared: the language fastText finds in the text (Spanish here)
+    assert _dated("", "martes 17 de marzo de 2020") == ("2020-03-17", "day")
+
+
+def test_dates_in_other_languages_are_not_read_by_the_fallback():
+    # a Russian date on a page in English (or undeclared Spanish): only its year is used
+    assert _dated("en", "17 марта 2020") == ("2020-01-01", "year")
+    assert _dated("", "17 марта 2020") == ("2020-01-01", "year")
+
+
+def test_a_pages_date_does_not_depend_on_the_page_read_before():
+    # htmldate caches the strings it parsed; the same string on a page in another language
+    # must not reuse that reading
+    assert _dated("ru", "17 марта 2020") == ("2020-03-17", "day")
+    assert _dated("en", "17 марта 2020") == ("2020-01-01", "year")
+    assert _dated("ru", "17 марта 2020") == ("2020-03-17", "day")
+
+
+def test_fallback_settings_are_htmldates_own():
+    from dateparser import DateDataParser
+
+    from indexer import html_tuning
+
+    html_tuning.apply()
+    ours = vars(html_tuning._date_parser(("es", "en"))._settings)
+    assert ours == html_tuning.htmldate_settings()
+    other = vars(DateDataParser(settings={**html_tuning.HTMLDATE_SETTINGS, "STRICT_PARSING": False})._settings)
+    assert other != ours  # the comparison sees a changed setting
