@@ -10,6 +10,7 @@ die with the process that started them (Linux `PR_SET_PDEATHSIG`), so a killed
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing as mp
 import os
 import resource
@@ -25,6 +26,7 @@ from archive.store import die_with_parent
 FILE_SECONDS = 60.0  # extraction time budget of one file
 WORKER_MEMORY = 4 * 2**30  # address space of one extraction process (bytes)
 MAX_BUFFERED = 64  # results held back to keep the input order
+GC_THRESHOLD = 20_000  # allocations between two young-generation collections (Python's default: 700)
 START_SECONDS = 120.0  # a new worker's warm-up (imports, models), not counted per file
 _warmed: set = set()  # warm-up functions already run in this process
 
@@ -56,6 +58,7 @@ def _worker(conn, func: Callable, memory: int | None, parent: int,
     if warm_up is not None:
         with contextlib.suppress(Exception):
             warm_up()
+    _quiet_collector()
     conn.send(("ready", None))
     while True:
         try:
@@ -79,6 +82,18 @@ def _worker(conn, func: Callable, memory: int | None, parent: int,
         except Exception as exc:  # e.g. a result that cannot be pickled
             conn.send((index, Failure(f"cannot return the result ({type(exc).__name__})")))
     os._exit(0)
+
+
+def _quiet_collector() -> None:
+    """Python's cycle collector, told to skip what the worker inherited and to run less often.
+
+    Everything loaded before the fork (libraries, models) is frozen: collections
+    no longer walk it, and its memory pages stay shared with the parent. A page's
+    extraction allocates hundreds of thousands of short-lived objects; collecting
+    every 700 allocations cost about 3% of the extraction time.
+    """
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD, 20, 20)
 
 
 class _Proc:
