@@ -130,7 +130,7 @@ def extract_html(html: str, url: str | None = None) -> Draft:
     if tree is None:
         raise ExtractionError("no article text found (empty or unparseable HTML)")
     draft = page_metadata(html, url, tree)
-    banner = find_banner(tree, html)
+    banner = find_banner(tree)
     paras, body_banner = extract_body(tree, draft.title)
     if not paras:
         raise NoArticleText("no article text found")

@@ -27,14 +27,14 @@ _ARCHIVED = re.compile(r"from\s+the\s+archives?|archived\s+(?:article|story|cont
                        r"this\s+(?:article|story)\s+(?:is|was)\s+archived")
 
 
-def _may_hold_banner(html: str) -> bool:
-    """Whether `_BANNER_HINT` occurs in the page, found from its anchor words.
+def _may_hold_banner(text: str) -> bool:
+    """Whether `_BANNER_HINT` occurs in the text, found from its anchor words.
 
     The case-blind regex over a whole page (often hundreds of kilobytes) took
     about 5 ms a page; every hint contains "year" or "archiv", which plain
     substring search finds at once.
     """
-    low = html.lower()
+    low = text.lower()
     if "archiv" in low and _ARCHIVED.search(low):
         return True
     at = low.find("year")
@@ -45,9 +45,14 @@ def _may_hold_banner(html: str) -> bool:
     return False
 
 
-def find_banner(tree: Any, html: str) -> AgeBanner | None:
+# The page's text outside scripts and styles, in document order: every element's
+# text is a contiguous part of it (a banner split by a tag, "5 years <b>old</b>", too).
+_VISIBLE_TEXT = "//text()[not(parent::script or parent::style)]"
+
+
+def find_banner(tree: Any) -> AgeBanner | None:
     """An age banner printed anywhere on the page (read before extraction can drop it)."""
-    if not _may_hold_banner(html):
+    if not _may_hold_banner("".join(tree.xpath(_VISIBLE_TEXT, smart_strings=False))):
         return None
     for el in tree.xpath(_SHORT_ELEMENTS):
         text = el.text_content()

@@ -65,6 +65,18 @@ def test_age_banner_removed_from_body_and_recorded() -> None:
     assert draft.body.startswith("The council voted")
 
 
+@pytest.mark.parametrize("banner", [
+    "This story is over 5&nbsp;years&nbsp;old",  # entities: no space in the page source
+    "This story is over 5 years <b>old</b>",  # split by a tag
+    "<span>This story is over 5 year</span><span>s old</span>",  # split inside a word
+])
+def test_age_banner_found_whatever_the_markup(banner: str) -> None:
+    page = _page().replace("<body>", f"<body><div class='notice'>{banner}</div>")
+    draft = extract_html(page)
+    assert draft.age_banner is not None and draft.age_banner.years == 5
+    assert "years old" not in draft.body
+
+
 def test_body_paragraphs_separated_by_blank_line() -> None:
     draft = extract_html(_page(paras=3))
     parts = draft.body.split("\n\n")
