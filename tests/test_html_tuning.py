@@ -1,4 +1,4 @@
-"""The settings made to the HTML libraries' own objects (indexer.html_tuning) take effect and keep the text."""
+"""What makes HTML extraction cheaper (indexer.html_tuning, readability's input) takes effect and keeps the text."""
 
 from __future__ import annotations
 
@@ -105,3 +105,15 @@ def test_fallback_settings_are_htmldates_own():
     assert ours == html_tuning.htmldate_settings()
     other = vars(DateDataParser(settings={**html_tuning.HTMLDATE_SETTINGS, "STRICT_PARSING": False})._settings)
     assert other != ours  # the comparison sees a changed setting
+
+
+def test_readability_never_takes_navigation_for_the_article():
+    from indexer.html_body import _readability
+
+    nav = "".join(f"<p>Menu section {i} lists the sports pages, the weather pages, the local news pages, "
+                  "the opinion pages and the archive pages of this newspaper, every one of them linked "
+                  "below.</p>" for i in range(6))
+    page = (f"<html><head><title>x</title></head><body><nav><div>{nav}</div></nav><main><article>"
+            f"<p>{PROSE}</p><p>{PROSE}</p></article></main></body></html>")
+    paras = _readability(parse_tree(page))
+    assert paras and all(p.startswith("The harbour workers") for p in paras)
