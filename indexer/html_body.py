@@ -97,6 +97,13 @@ def _readability(tree: Any) -> list[str]:
     return _trafilatura(summary)
 
 
+def extractors_copy(tree: Any) -> Any:
+    """A copy of the tree without `NEVER_BODY` elements (their text too; tails stay)."""
+    page = copy.deepcopy(tree)
+    etree.strip_elements(page, *NEVER_BODY, with_tail=False)
+    return page
+
+
 def extract_body(tree: Any, title: str = "") -> tuple[list[str], AgeBanner | None]:
     """The article paragraphs of a page and the age banner found among them.
 
@@ -106,8 +113,7 @@ def extract_body(tree: Any, title: str = "") -> tuple[list[str], AgeBanner | Non
     promotion lines.
     """
     links = link_texts(tree)
-    page = copy.deepcopy(tree)
-    etree.strip_elements(page, *NEVER_BODY, with_tail=False)
+    page = extractors_copy(tree)
     memo: dict = {}
     primary, banner = clean_paragraphs(_trafilatura(page), title, links, memo)
     second, banner2 = clean_paragraphs(_readability(page), title, links, memo)  # prunes `page`

@@ -108,12 +108,18 @@ def test_fallback_settings_are_htmldates_own():
 
 
 def test_readability_never_takes_navigation_for_the_article():
-    from indexer.html_body import _readability
+    from lxml import etree
+
+    from indexer.html_body import _readability, extract_body, extractors_copy
 
     nav = "".join(f"<p>Menu section {i} lists the sports pages, the weather pages, the local news pages, "
                   "the opinion pages and the archive pages of this newspaper, every one of them linked "
                   "below.</p>" for i in range(6))
     page = (f"<html><head><title>x</title></head><body><nav><div>{nav}</div></nav><main><article>"
             f"<p>{PROSE}</p><p>{PROSE}</p></article></main></body></html>")
-    paras = _readability(parse_tree(page))
+    tree = parse_tree(page)
+    before = etree.tostring(tree)
+    paras = _readability(extractors_copy(tree))
     assert paras and all(p.startswith("The harbour workers") for p in paras)
+    assert _readability(parse_tree(page))[0].startswith("Menu section")  # what it did with the menu
+    assert extract_body(tree)[0] and etree.tostring(tree) == before  # the caller's tree stays whole
