@@ -20,7 +20,7 @@ import queue
 from archive.errors import ArchiveError
 from archive.store import SegmentWriter, die_with_parent  # the writer: lengths read once
 
-BATCH = 50  # documents per message to a process
+BATCH = 200  # documents per message to a process
 
 
 def _run(storage, indexname, jobs, results, kwargs, number: int) -> None:
