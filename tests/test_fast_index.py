@@ -56,3 +56,23 @@ def test_real_articles_from_reuters_and_bbc():
         texts += [tar.extractfile(m).read().decode("utf-8", "replace") for m in members]
     for text in texts:
         assert fast_postings(field, text) == chain_postings(field, text)
+
+
+def test_the_stemmer_is_snowball_2_english():
+    """Snowball 2's English rules (Whoosh's port follows them; Snowball 3 changed some)."""
+    from whoosh.lang import stemmer_for_language
+
+    from archive.whoosh_schema import stem
+
+    words = ["running", "international", "added", "evening", "generally", "realization", "geologists"]
+    assert [stem(w) for w in words] == ["run", "intern", "ad", "even", "general", "realiz", "geologist"]
+    port = stemmer_for_language("en")
+    assert [port(w) for w in words if w != "realization"] == [stem(w) for w in words if w != "realization"]
+
+
+def test_index_and_queries_stem_alike(built):
+    from archive import SearchRequest
+
+    for word in ("administration", "administrative", "administrator"):
+        page = built.search(SearchRequest(word))
+        assert page.total >= 1, word
