@@ -13,6 +13,7 @@ from indexer import html_tuning
 from indexer.banner import parse_banner
 from indexer.html_clean import clean_paragraphs, link_texts, words
 from indexer.html_merge import merge
+from indexer.html_meta import text_nodes
 
 _BANNER_HINT = re.compile(r"years?\s+old|from\s+the\s+archives?|archived\s+(?:article|story|content)|"
                           r"this\s+(?:article|story)\s+(?:is|was)\s+archived", re.IGNORECASE)
@@ -47,14 +48,9 @@ def _may_hold_banner(text: str) -> bool:
     return False
 
 
-# The page's text outside scripts and styles, in document order: every element's
-# text is a contiguous part of it (a banner split by a tag, "5 years <b>old</b>", too).
-_VISIBLE_TEXT = "//text()[not(parent::script or parent::style)]"
-
-
 def find_banner(tree: Any) -> AgeBanner | None:
     """An age banner printed anywhere on the page (read before extraction can drop it)."""
-    if not _may_hold_banner("".join(tree.xpath(_VISIBLE_TEXT, smart_strings=False))):
+    if not _may_hold_banner("".join(text_nodes(tree))):
         return None
     for el in tree.xpath(_SHORT_ELEMENTS):
         text = el.text_content()

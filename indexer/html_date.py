@@ -14,7 +14,7 @@ from indexer.dates import (
     MODIFIED_META, PUBLISHED_META, TEXT_DATE, Stamp, date_from_url, parse_date, parse_stamp, plausible, text_date,
     zone_for,
 )
-from indexer.html_meta import PageMeta
+from indexer.html_meta import PageMeta, text_nodes
 from indexer.language import detect_language
 
 Found = tuple[dt.date, str, str]  # (date, precision, source)
@@ -150,17 +150,9 @@ _UPDATED_LABEL = re.compile(
     r"|mis à jour|modifié|aggiornato|actualizado|bijgewerkt)" + _LABEL_ON + "(?:" + TEXT_DATE + ")", re.IGNORECASE)
 
 
-_BODY_TEXT = "descendant::text()[not(parent::script or parent::style)]"
-
-
 def _page_text(tree: Any) -> str:
-    """The text of the page body without scripts and styles, whitespace collapsed.
-
-    The text nodes are selected by libxml2 (no Python object per element).
-    """
-    body = tree.find(".//body")
-    body = tree if body is None else body
-    return " ".join(" ".join(body.xpath(_BODY_TEXT, smart_strings=False)).split())
+    """The text of the page body without scripts and styles, whitespace collapsed."""
+    return " ".join(" ".join(text_nodes(tree)).split())
 
 
 def _label_candidates(tree: Any) -> list[Candidate]:

@@ -121,3 +121,18 @@ def ld_names(value: Any) -> list[str]:
         if isinstance(given, str) and isinstance(family, str):
             return [f"{given} {family}".strip()]
     return []
+
+
+_TEXT_NODES = "descendant::text()[not(parent::script or parent::style)]"
+
+
+def text_nodes(tree: Any) -> list[str]:
+    """The text of the page's body outside scripts and styles, node by node in document order.
+
+    Selected by libxml2 (no Python object per element). Every element's text is a
+    contiguous run of these nodes, so a phrase split by tags ("5 years <b>old</b>")
+    is whole again when they are joined without separators.
+    """
+    body = tree.find(".//body")
+    return (tree if body is None else body).xpath(_TEXT_NODES, smart_strings=False)
+

@@ -85,7 +85,7 @@ HTMLDATE_SETTINGS = {
     "STRICT_PARSING": True,
 }
 _DATE_LANGUAGES: ContextVar[tuple[str, ...] | None] = ContextVar("date_languages", default=None)
-_htmldate_parser = None  # htmldate's own factory, kept for the settings test
+_htmldate_parser = None  # htmldate's own factory (tests compare its settings with ours)
 
 
 @contextlib.contextmanager
@@ -133,16 +133,6 @@ def _dateparser_in_page_language() -> None:
     if htmldate.extractors.get_external_parser is not _external_parser:
         _htmldate_parser = htmldate.extractors.get_external_parser
         htmldate.extractors.get_external_parser = _external_parser
-
-
-def htmldate_settings() -> dict:
-    """The settings of htmldate's own dateparser fallback (for the test above HTMLDATE_SETTINGS)."""
-    factory = _htmldate_parser
-    if factory is None:
-        import htmldate.extractors
-
-        factory = htmldate.extractors.get_external_parser
-    return vars(factory()._settings)
 
 
 __all__ = ["apply", "element_lookup", "date_languages", "dateparser_languages", "HTMLDATE_SETTINGS"]

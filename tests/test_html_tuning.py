@@ -102,7 +102,7 @@ def test_fallback_settings_are_htmldates_own():
 
     html_tuning.apply()
     ours = vars(html_tuning._date_parser(("es", "en"))._settings)
-    assert ours == html_tuning.htmldate_settings()
+    assert ours == vars(html_tuning._htmldate_parser()._settings)
     other = vars(DateDataParser(settings={**html_tuning.HTMLDATE_SETTINGS, "STRICT_PARSING": False})._settings)
     assert other != ours  # the comparison sees a changed setting
 
