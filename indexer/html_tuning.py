@@ -118,14 +118,15 @@ def dateparser_languages() -> frozenset[str]:
 
 
 def _dateparser_in_page_language() -> None:
-    """htmldate's last-resort dateparser call, limited to the page's language when it declares one.
+    """htmldate's last-resort dateparser call, limited to the languages `date_languages` names.
 
     htmldate asks dateparser for every one of its 205 locales. The first string
     that no locale reads makes dateparser compile every locale's word patterns:
     1.3 s of CPU in each extraction process (a tenth of a 585-page ingest on two
     cores). With `date_languages(("es", "en"))` only those locales are compiled
-    and tried; a page that declares no language known to dateparser is read in
-    every language, as before.
+    and tried (indexer.html_date passes the page's declared or identified language
+    and English); outside such a block, or with None, every locale is tried, as
+    htmldate does.
     """
     global _htmldate_parser
     import htmldate.extractors
