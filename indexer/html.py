@@ -106,12 +106,13 @@ def _raw_authors(pm: PageMeta, tree: Any) -> list[str]:
     return []
 
 
-def page_metadata(html: str, url: str | None = None, tree: Any = None) -> Draft:
+def page_metadata(html: str, url: str | None = None, tree: Any = None,
+                  pm: PageMeta | None = None) -> Draft:
     """A draft with the page's metadata only (title, url, outlet, authors, date), no body."""
     tree = parse_tree(html) if tree is None else tree
     if tree is None:
         raise ExtractionError("not parseable as HTML")
-    pm = read_meta(tree)
+    pm = read_meta(tree) if pm is None else pm
     site = _site_name(pm)
     draft = Draft(title=_title(pm, site), url=_url(pm, url))
     draft.outlet, draft.outlet_source = _outlet(pm, draft.url)
@@ -129,8 +130,9 @@ def extract_html(html: str, url: str | None = None) -> Draft:
     tree = parse_tree(html) if html and html.strip() else None
     if tree is None:
         raise ExtractionError("no article text found (empty or unparseable HTML)")
-    draft = page_metadata(html, url, tree)
-    banner = find_banner(tree)
+    pm = read_meta(tree)
+    draft = page_metadata(html, url, tree, pm)
+    banner = find_banner(tree, pm.text)
     paras, body_banner = extract_body(tree, draft.title)
     if not paras:
         raise NoArticleText("no article text found")

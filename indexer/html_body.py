@@ -13,7 +13,6 @@ from indexer import html_tuning
 from indexer.banner import parse_banner
 from indexer.html_clean import clean_paragraphs, link_texts, words
 from indexer.html_merge import merge
-from indexer.html_meta import text_nodes
 
 _BANNER_HINT = re.compile(r"years?\s+old|from\s+the\s+archives?|archived\s+(?:article|story|content)|"
                           r"this\s+(?:article|story)\s+(?:is|was)\s+archived", re.IGNORECASE)
@@ -48,9 +47,13 @@ def _may_hold_banner(text: str) -> bool:
     return False
 
 
-def find_banner(tree: Any) -> AgeBanner | None:
-    """An age banner printed anywhere on the page (read before extraction can drop it)."""
-    if not _may_hold_banner("".join(text_nodes(tree))):
+def find_banner(tree: Any, text: list[str]) -> AgeBanner | None:
+    """An age banner printed anywhere on the page (read before extraction can drop it).
+
+    `text` is the page's text nodes (`html_meta.text_nodes`); joined without
+    separators, a banner split by tags is whole again.
+    """
+    if not _may_hold_banner("".join(text)):
         return None
     for el in tree.xpath(_SHORT_ELEMENTS):
         text = el.text_content()

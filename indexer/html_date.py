@@ -14,7 +14,7 @@ from indexer.dates import (
     MODIFIED_META, PUBLISHED_META, TEXT_DATE, Stamp, date_from_url, parse_date, parse_stamp, plausible, text_date,
     zone_for,
 )
-from indexer.html_meta import PageMeta, text_nodes
+from indexer.html_meta import PageMeta
 from indexer.language import detect_language
 
 Found = tuple[dt.date, str, str]  # (date, precision, source)
@@ -150,14 +150,14 @@ _UPDATED_LABEL = re.compile(
     r"|mis à jour|modifié|aggiornato|actualizado|bijgewerkt)" + _LABEL_ON + "(?:" + TEXT_DATE + ")", re.IGNORECASE)
 
 
-def _page_text(tree: Any) -> str:
+def _page_text(pm: PageMeta) -> str:
     """The text of the page body without scripts and styles, whitespace collapsed."""
-    return " ".join(" ".join(text_nodes(tree)).split())
+    return " ".join(" ".join(pm.text).split())
 
 
-def _label_candidates(tree: Any) -> list[Candidate]:
+def _label_candidates(pm: PageMeta) -> list[Candidate]:
     """Dates the page text labels as published ("Erschienen am 01.11.2023") or updated; the first of each."""
-    text = _page_text(tree)
+    text = _page_text(pm)
     out = []
     for pattern, kind in ((_PUBLISHED_LABEL, "published"), (_UPDATED_LABEL, "modified")):
         for m in pattern.finditer(text):
@@ -179,20 +179,20 @@ def _page_languages(tree: Any, pm: PageMeta) -> tuple[str, ...] | None:
                 or pm.ld_value("inLanguage"))
     code = declared.strip().replace("_", "-").split("-")[0].lower() if isinstance(declared, str) else ""
     if code not in html_tuning.dateparser_languages():
-        code = detect_language(_page_text(tree)) or ""
+        code = detect_language(_page_text(pm)) or ""
     if code not in html_tuning.dateparser_languages():
         return None
     return tuple(dict.fromkeys((code, "en")))
 
 
-def _htmldate(tree: Any, url: str | None, extensive: bool, pm: PageMeta | None = None) -> Found | None:
+def _htmldate(tree: Any, url: str | None, extensive: bool, pm: PageMeta) -> Found | None:
     import warnings
 
     from htmldate import find_date
     from htmldate.extractors import try_date_expr
 
     html_tuning.apply()
-    languages = _page_languages(tree, pm or PageMeta()) if extensive else None
+    languages = _page_languages(tree, pm) if extensive else None
     try:
         with warnings.catch_warnings(), html_tuning.date_languages(languages):
             warnings.simplefilter("ignore")  # dateutil warns about time-zone names it cannot read
@@ -224,7 +224,7 @@ _SOURCE_NAMES = {"microdata": "meta", "json-ld": "json-ld", "meta": "meta", "met
 
 def collect(tree: Any, pm: PageMeta) -> list[Candidate]:
     """Every machine-readable date the page offers (JSON-LD, <meta>, microdata, <time>)."""
-    return (_ld_candidates(pm) + _meta_candidates(pm) + _body_candidates(tree) + _label_candidates(tree)
+    return (_ld_candidates(pm) + _meta_candidates(pm) + _body_candidates(tree) + _label_candidates(pm)
             + _comment_dates(tree))
 
 
@@ -296,7 +296,7 @@ def page_date(tree: Any, pm: PageMeta, url: str | None) -> Found | None:
         votes[day] += weight
         if weight > source.get(day, (0.0, ""))[0]:
             source[day] = (weight, _SOURCE_NAMES[key])
-    fast = _htmldate(tree, url, extensive=False)
+    fast = _htmldate(tree, url, extensive=False, pm=pm)
     if fast:
         day = shifted.get(fast[0], fast[0])
         if day in votes:

@@ -24,6 +24,7 @@ class PageMeta:
     title_tag: str = ""
     canonical: str | None = None
     h1: str = ""
+    text: list[str] = field(default_factory=list)  # the body's text nodes (text_nodes below)
 
     def first(self, *names: str) -> str | None:
         """The first non-empty content among the given meta names."""
@@ -100,6 +101,7 @@ def read_meta(tree: Any) -> PageMeta:
     h1 = tree.find(".//h1")
     if h1 is not None:
         pm.h1 = " ".join(h1.text_content().split())
+    pm.text = text_nodes(tree)
     return pm
 
 
