@@ -93,6 +93,10 @@ def _buffer_file_init(self, buf, name=None, onclose=None) -> None:
 _structfile.BufferFile.__init__ = _buffer_file_init
 
 
+# whoosh3's one-byte length codes as lengths; 0 is "no length" (None, as whoosh3 reads it).
+_BYTE_TO_LENGTH = [None] + [byte_to_length(b) for b in range(1, 256)]
+
+
 class _Lengths:
     """A segment's per-document reader whose field lengths are read once, not per posting.
 
@@ -119,8 +123,7 @@ class _Lengths:
             raw = reader._dbfile.get(reader._basepos, min(reader._count, self._count))
         if raw is None:  # not the one-byte column this was written for: whoosh3's own
             return self._reader.doc_field_length_reader(fieldname, default)
-        table = [None] + [byte_to_length(b) for b in range(1, 256)]
-        values = [table[b] for b in raw]
+        values = [_BYTE_TO_LENGTH[b] for b in raw]
         values.extend([None] * (self._count - len(values)))  # past the column: no length
         return values.__getitem__
 
