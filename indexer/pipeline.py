@@ -21,9 +21,9 @@ from archive.dedup import fingerprint
 from archive.errors import ArchiveError
 from indexer.banner import remove_banner_text
 from indexer.cache import CACHE_FILE, ExtractionCache
-from indexer.corpus import (CorpusFile, Skipped, iter_corpus, read_corpus_bytes, read_sidecar,
-                            relative_name, remove_temp_files, store_in_corpus,
-                            write_sidecar)
+from indexer.corpus import (CorpusFile, Skipped, entered_archive, iter_corpus,
+                            read_corpus_bytes, read_sidecar, relative_name, remove_temp_files,
+                            store_in_corpus, write_sidecar)
 from indexer.draft import Draft, ExtractionError, FileWarning, NoArticleText, RecordError
 from indexer.formats import detect_format, read_file_bytes, reader_for
 from indexer.language import detect_language
@@ -129,7 +129,8 @@ def _apply_overrides(draft: Draft, meta: dict[str, str], where: str) -> None:
         draft.published, draft.date_precision, draft.date_source = published, precision, "given"
 
 
-def finish(draft: Draft, relpath: str, sha256: str, fmt: str) -> Article:
+def finish(draft: Draft, relpath: str, sha256: str, fmt: str,
+           added: dt.datetime | None = None) -> Article:
     """Turn a draft into an Article: identity, tidy text, language, word count."""
     body = remove_banner_text(draft.body.strip(), draft.age_banner).strip()
     title = " ".join((draft.title or "").split())
@@ -154,7 +155,7 @@ def finish(draft: Draft, relpath: str, sha256: str, fmt: str) -> Article:
         dateline=draft.dateline, agency=draft.agency, source_id=draft.source_id,
         topics=tuple(draft.topics), places=tuple(draft.places), people=tuple(draft.people),
         orgs=tuple(draft.orgs), exchanges=tuple(draft.exchanges),
-        word_count=sum(1 for w in body.split() if _WORD.search(w)))
+        word_count=sum(1 for w in body.split() if _WORD.search(w)), added=added)
 
 
 def _read_drafts(data: bytes, relpath: str, fmt: str) -> list[Draft | RecordError | FileWarning]:
@@ -166,8 +167,12 @@ def _read_drafts(data: bytes, relpath: str, fmt: str) -> list[Draft | RecordErro
 
 
 def extract_bytes(data: bytes, relpath: str, fmt: str, meta: dict[str, str] | None = None,
-                  cache: ExtractionCache | None = None) -> FileResult:
-    """Extract every article of one file's bytes; problems are collected, never raised."""
+                  cache: ExtractionCache | None = None,
+                  added: dt.datetime | None = None) -> FileResult:
+    """Extract every article of one file's bytes; problems are collected, never raised.
+
+    `added` is when the file entered the archive (see indexer.corpus.entered_archive).
+    """
     sha = hashlib.sha256(data).hexdigest()
     result = FileResult(relpath, sha, fmt=fmt)
     if fmt in SINGLE_ARTICLE_FORMATS and len(data) > MAX_ARTICLE_BYTES:
@@ -214,7 +219,7 @@ def extract_bytes(data: bytes, relpath: str, fmt: str, meta: dict[str, str] | No
         try:
             if meta:
                 _apply_overrides(draft, meta, where)
-            article = finish(draft, relpath, sha, fmt)
+            article = finish(draft, relpath, sha, fmt, added)
         except NoArticleText as exc:
             result.skipped.append(Problem(where, str(exc)))
             continue
@@ -252,7 +257,8 @@ def extract_corpus_file(item: CorpusFile, cache_path: str | None = None) -> File
     except CorpusError as exc:
         return FileResult(item.relpath, None, problems=[Problem(item.relpath, str(exc))],
                           failed=True)
-    return extract_bytes(data, item.relpath, item.format, meta, cache)
+    return extract_bytes(data, item.relpath, item.format, meta, cache,
+                         entered_archive(item.path))
 
 
 def warm_up() -> None:
@@ -457,9 +463,10 @@ def _add_one(archive, corpus, entry, meta, report, seen, sink, pool=None) -> Non
     report.warnings.extend(Problem(str(source), p.reason) for p in result.warnings)
     seen[sha] = relpath
     sink.delete_path(relpath)
+    added = entered_archive(corpus.joinpath(relpath))
     for article, fp in zip(result.articles, result.prints):
-        if article.path != relpath:  # extracted before it had its corpus name
-            article = article.replace(path=relpath, id=article_id(relpath, article.item))
+        # Extracted before it had its corpus name and its time of entry.
+        article = article.replace(path=relpath, id=article_id(relpath, article.item), added=added)
         sink.add(article, fp)
         report.indexed += 1
 
