@@ -200,3 +200,16 @@ def test_every_cut_of_a_web_archive_that_loses_a_record_gives_a_warning(gz):
             assert warnings[0].reason.startswith(f"WARC file cut short: it ends at byte {size:,}")
         checked += 1
     assert checked > 40
+
+
+def test_the_warning_comes_back_from_the_extraction_cache(corpus, index_dir):
+    from archive import Config, open_archive
+    from indexer import pipeline
+
+    (corpus / "talks.txt.gz").write_bytes(cut(gzip.compress(TEXT.encode())))
+    archive = open_archive(Config(corpus, index_dir))
+    reports = [pipeline.rebuild(archive, corpus, workers=1, cache_dir=index_dir)
+               for _ in range(2)]  # extracted, then read from the cache
+    warnings = [[str(w) for w in r.warnings] for r in reports]
+    assert len(warnings[0]) == 1 and warnings[1] == warnings[0]
+    assert all(r.ok and r.indexed == 2 for r in reports)
