@@ -145,3 +145,14 @@ def test_extract_bytes_skips_no_text_without_failing(name, data):
     result = extract_bytes(data, name, detect_format(name))
     assert not result.failed and not result.problems and not result.articles
     assert [p.reason.startswith("no text (") for p in result.skipped] == [True]
+
+
+def test_extract_names_what_it_skips(cli, tmp_path):
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "story.txt").write_text(f"Port strike ends\n\n{STORY}\n")
+    result = cli("extract", str(tmp_path / "empty.txt"), str(tmp_path / "story.txt"), "--json")
+    assert result.exit_code == 0, result.output
+    assert report_lines(result.output, "skipped") == {
+        str(tmp_path / "empty.txt"): "no text (empty file)"}
+    assert [json.loads(x)["title"] for x in result.output.splitlines() if x.startswith("{")] == \
+        ["Port strike ends"]
