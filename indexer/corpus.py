@@ -207,6 +207,18 @@ def write_sidecar(corpus: Path, relpath: str, meta: dict[str, str]) -> None:
     os.replace(tmp, side)
 
 
+def entered_archive(path: Path) -> dt.datetime | None:
+    """When a corpus file entered the archive: its modification time (UTC, whole seconds).
+
+    Morgue never changes a corpus file, so this is when `add` copied it in (or
+    when it was put in the folder), and every reindex gives the same value.
+    """
+    try:
+        return dt.datetime.fromtimestamp(int(path.stat().st_mtime), dt.timezone.utc)
+    except (OSError, OverflowError, ValueError):
+        return None
+
+
 def read_corpus_bytes(path: Path, relpath: str) -> bytes:
     """The bytes of a corpus file, refusing files over the size budget."""
     try:

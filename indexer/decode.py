@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import codecs
-import gzip
 import re
 import zlib
 
@@ -22,20 +21,123 @@ _XML_ENCODING = re.compile(rb"""^<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_\-.]+
 
 # Limits that keep one file from exhausting the machine.
 MAX_DECOMPRESSED = 256 * 1024 * 1024
+GZIP_MAGIC = b"\x1f\x8b"
+_PIECE = 64 * 1024  # compressed bytes given to zlib at a time (at most ~64 MB out)
 
 
-def gunzip(data: bytes, name: str) -> bytes:
-    """Decompress gzip bytes, refusing truncated streams and decompression bombs."""
+class Inflater:
+    """gzip decompression a block at a time, over every member of the file.
+
+    With `keep`, the output is collected (up to MAX_DECOMPRESSED). `warning()`
+    says how the data ended when it did not end cleanly: cut short inside the
+    compressed data, or followed by bytes that are not gzip.
+    """
+
+    def __init__(self, keep: bool = True):
+        self.out = bytearray() if keep else None
+        self.size = 0  # bytes of content decompressed
+        self.read = 0  # compressed bytes given
+        self.members = 0
+        self.trailing = 0  # bytes after the last member that are not gzip (zero padding aside)
+        self._member = None  # the current member's decompressor; None between members
+        self._pending = b""  # the start of a next member's header, until it is whole
+
+    @property
+    def cut(self) -> bool:
+        """True when the data ended inside a member."""
+        return self._member is not None or bool(self._pending)
+
+    def feed(self, block: bytes) -> None:
+        """Decompress the next compressed bytes; raises ExtractionError on data that is not gzip."""
+        view = memoryview(block)
+        for start in range(0, len(view), _PIECE):
+            self._feed(bytes(view[start:start + _PIECE]))
+        self.read += len(block)
+
+    def _feed(self, data: bytes) -> None:
+        data = self._pending + data
+        self._pending = b""
+        while data:
+            if self._member is None:
+                if self.trailing:
+                    self.trailing += len(data)
+                    return
+                data = data.lstrip(b"\x00") if self.members else data
+                if len(data) < 2 and GZIP_MAGIC.startswith(data):
+                    self._pending = data
+                    return
+                if not data.startswith(GZIP_MAGIC):
+                    if not self.members:
+                        raise ExtractionError("not a valid gzip file (no gzip header)")
+                    self.trailing = len(data)
+                    return
+                self._member = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                self.members += 1
+            budget = MAX_DECOMPRESSED - self.size + 1
+            try:
+                chunk = self._member.decompress(data, budget)
+            except zlib.error as exc:
+                raise ExtractionError(f"not a valid gzip file ({exc})") from None
+            self.size += len(chunk)
+            if self.size > MAX_DECOMPRESSED:
+                raise ExtractionError(f"gzip content larger than {MAX_DECOMPRESSED // 2**20} MB")
+            if self.out is not None:
+                self.out += chunk
+            if not self._member.eof:
+                return
+            data = self._member.unused_data
+            self._member = None
+
+    def warning(self) -> str | None:
+        """Why the data did not end cleanly (for the report), or None when it did."""
+        if self.cut:
+            return (f"truncated gzip file: it ends at byte {self.read:,} inside the compressed "
+                    f"data; the {self.size:,} bytes before the cut were read")
+        if self.trailing:
+            return (f"{self.trailing:,} bytes after the end of the gzip data (at byte "
+                    f"{self.read - self.trailing:,}) are not gzip and were ignored")
+        return None
+
+
+def _whole_characters(data: bytes) -> bytes:
+    """Text cut inside a UTF-8 character loses that piece, so the rest still reads as UTF-8."""
     try:
-        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        out = d.decompress(data, MAX_DECOMPRESSED)
-        if d.unconsumed_tail:
-            raise ExtractionError(f"gzip content larger than {MAX_DECOMPRESSED // 2**20} MB")
-        if not d.eof:
-            raise ExtractionError("truncated gzip file")
-        return out
-    except (zlib.error, gzip.BadGzipFile, EOFError) as exc:
-        raise ExtractionError(f"not a valid gzip file ({exc})") from None
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data":
+            return data[:exc.start]
+    return data
+
+
+def gunzip(data: bytes, name: str) -> tuple[bytes, str | None]:
+    """Decompress gzip bytes (every member); returns (content, warning or None).
+
+    A stream cut short gives what could be read before the cut, with a warning;
+    one cut before any content, data that is not gzip and decompression bombs are
+    refused (ExtractionError).
+    """
+    inflater = Inflater()
+    inflater.feed(data)
+    warning = inflater.warning()
+    out = bytes(inflater.out)
+    if inflater.cut:
+        if not out:
+            raise ExtractionError(f"truncated gzip file: it ends at byte {len(data):,}, "
+                                  f"before any content")
+        out = _whole_characters(out)
+    return out, warning
+
+
+def gzip_warning(path) -> str | None:
+    """The warning `gunzip` would give for a gzip file on disk (read a block at a time)."""
+    inflater = Inflater(keep=False)
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                inflater.feed(block)
+    except (OSError, ExtractionError):
+        return None  # unreadable or not gzip: extraction says why
+    return inflater.warning()
 
 
 def _codec(name: bytes | str) -> str | None:

@@ -12,8 +12,19 @@ class ExtractionError(Exception):
     """A file (or one record in it) cannot be turned into an article; the message says why."""
 
 
+NO_TEXT = "no text"
+
+
 class NoArticleText(ExtractionError):
-    """The input is readable but holds no article text (an empty record, a page of links)."""
+    """The input is readable but holds no article text (an empty record, a page of links).
+
+    The one rule for every reader: such a file or record is skipped, counted and
+    named in the report as "no text (...)", and does not fail the run; input
+    that cannot be read at all is a failure (any other ExtractionError).
+    """
+
+    def __init__(self, detail: str = ""):
+        super().__init__(f"{NO_TEXT} ({detail})" if detail else NO_TEXT)
 
 
 @dataclass
@@ -49,3 +60,15 @@ class RecordError:
     item: str  # the record's key or position in the file
     reason: str
     skip: bool = False  # an empty or non-article record: reported as skipped, not as a failure
+
+
+def record_problem(item: str, exc: ExtractionError) -> RecordError:
+    """A record that gives no article: skipped when it has no text, a failure otherwise."""
+    return RecordError(item, str(exc), skip=isinstance(exc, NoArticleText))
+
+
+@dataclass
+class FileWarning:
+    """What the report must say about a file that is still indexed (it was cut short)."""
+
+    reason: str

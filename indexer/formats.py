@@ -7,7 +7,7 @@ from pathlib import PurePath
 from typing import Callable, Iterable
 
 from indexer.decode import gunzip, looks_binary
-from indexer.draft import Draft, ExtractionError, RecordError
+from indexer.draft import Draft, ExtractionError, FileWarning, NoArticleText, RecordError
 
 # format name -> (module, function). A reader takes (bytes, corpus-relative path)
 # and returns the drafts of the articles in the file. Imported lazily so that
@@ -32,7 +32,7 @@ COMPRESSED = ".gz"
 # Formats whose reader handles compression itself.
 SELF_DECOMPRESSING = {"warc"}
 
-Reader = Callable[[bytes, str], Iterable["Draft | RecordError"]]
+Reader = Callable[[bytes, str], Iterable["Draft | RecordError | FileWarning"]]
 
 
 def detect_format(path: str | PurePath) -> str | None:
@@ -51,20 +51,33 @@ def reader_for(fmt: str) -> Reader:
     return getattr(importlib.import_module(module), func)
 
 
-def read_file_bytes(data: bytes, relpath: str, fmt: str | None = None) -> list["Draft | RecordError"]:
-    """Turn the bytes of one corpus file into drafts; raises ExtractionError with the reason."""
+def read_file_bytes(data: bytes, relpath: str, fmt: str | None = None
+                    ) -> list["Draft | RecordError | FileWarning"]:
+    """Turn the bytes of one corpus file into drafts; raises ExtractionError with the reason.
+
+    A gzip file cut short is read as far as it goes: the list ends with a
+    FileWarning saying where it was cut, and a last record that the cut spoiled
+    is named there instead of being reported as a failure of its own.
+    """
     fmt = fmt or detect_format(relpath)
     if fmt is None:
         raise ExtractionError("unsupported file type")
     if not data:
-        raise ExtractionError("empty file")
+        raise NoArticleText("empty file")
+    warning = None
     if relpath.lower().endswith(COMPRESSED) and fmt not in SELF_DECOMPRESSING:
-        data = gunzip(data, relpath)
+        data, warning = gunzip(data, relpath)
         if not data:
-            raise ExtractionError("empty file after decompression")
+            raise NoArticleText("empty file once decompressed")
     if fmt != "warc" and looks_binary(data):
         raise ExtractionError(f"binary content, not {fmt}")
-    drafts = list(reader_for(fmt)(data, relpath))
+    drafts: list = list(reader_for(fmt)(data, relpath))
+    if warning:
+        last = drafts[-1] if drafts else None
+        if isinstance(last, RecordError) and not last.skip:
+            drafts.pop()
+            warning += f"; its last record ({last.item}) is cut off and was not indexed"
+        drafts.append(FileWarning(warning))
     if not drafts:
-        raise ExtractionError("no article found in the file")
+        raise NoArticleText("no article in the file")
     return drafts

@@ -127,15 +127,17 @@ def page_metadata(html: str, url: str | None = None, tree: Any = None,
 
 def extract_html(html: str, url: str | None = None) -> Draft:
     """Extract the article text and metadata from one HTML page."""
-    tree = parse_tree(html) if html and html.strip() else None
+    if not html or not html.strip():
+        raise NoArticleText("empty page")
+    tree = parse_tree(html)
     if tree is None:
-        raise ExtractionError("no article text found (empty or unparseable HTML)")
+        raise ExtractionError("not parseable as HTML")
     pm = read_meta(tree)
     draft = page_metadata(html, url, tree, pm)
     banner = find_banner(tree, pm.text)
     paras, body_banner = extract_body(tree, draft.title)
     if not paras:
-        raise NoArticleText("no article text found")
+        raise NoArticleText("no article text found in the page")
     draft.body = "\n\n".join(paras)
     draft.age_banner = banner or body_banner
     if draft.agency is None:

@@ -12,7 +12,7 @@ from typing import Any
 from archive.records import DATE_PRECISIONS, AgeBanner
 from indexer.dates import EARLIEST, parse_date
 from indexer.decode import decode
-from indexer.draft import Draft, ExtractionError, RecordError
+from indexer.draft import Draft, ExtractionError, NoArticleText, RecordError, record_problem
 
 # Field -> the names it goes by, first found wins.
 TITLE_KEYS = ("title", "headline")
@@ -143,7 +143,7 @@ def parse_record(record: dict[str, Any], item: str) -> Draft:
     title = " ".join(_text(_first(record, TITLE_KEYS)).split())
     body = _text(_first(record, BODY_KEYS)).strip()
     if not title and not body:
-        raise ExtractionError("record has neither title nor body")
+        raise NoArticleText("neither title nor body")
     if not title:
         title = first_sentence(body)
     draft = Draft(title=title, body=body or title, item=item)
@@ -231,4 +231,4 @@ def read_jsonl(data: bytes, path: str) -> Iterator[Draft | RecordError]:
         try:
             yield parse_record(record, items[line_no])
         except ExtractionError as exc:
-            yield RecordError(where, str(exc))
+            yield record_problem(where, exc)

@@ -21,10 +21,10 @@ from archive.dedup import fingerprint
 from archive.errors import ArchiveError
 from indexer.banner import remove_banner_text
 from indexer.cache import CACHE_FILE, ExtractionCache
-from indexer.corpus import (CorpusFile, Skipped, iter_corpus, read_corpus_bytes, read_sidecar,
-                            relative_name, remove_temp_files, store_in_corpus,
-                            write_sidecar)
-from indexer.draft import Draft, ExtractionError, RecordError
+from indexer.corpus import (CorpusFile, Skipped, entered_archive, iter_corpus,
+                            read_corpus_bytes, read_sidecar, relative_name, remove_temp_files,
+                            store_in_corpus, write_sidecar)
+from indexer.draft import Draft, ExtractionError, FileWarning, NoArticleText, RecordError
 from indexer.formats import detect_format, read_file_bytes, reader_for
 from indexer.language import detect_language
 from indexer.outlets import canonical_outlet
@@ -74,7 +74,8 @@ class FileResult:
     articles: list[Article] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     failed: bool = False  # the whole file could not be used
-    skipped: list[Problem] = field(default_factory=list)  # empty records, non-article pages
+    skipped: list[Problem] = field(default_factory=list)  # no text: empty records, link pages
+    warnings: list[Problem] = field(default_factory=list)  # indexed, but cut short
     fmt: str | None = None
     fresh: list | None = None  # drafts extracted now (not from the cache), to be cached
     # Story fingerprints of `articles`, in order, computed in the worker (archive.dedup).
@@ -90,6 +91,7 @@ class Report:
     duplicates: list[str] = field(default_factory=list)
     skipped: list[Problem] = field(default_factory=list)
     failed: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # indexed, but the file was cut short
     added_files: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -102,12 +104,15 @@ class Report:
                 "duplicates": len(self.duplicates), "skipped": len(self.skipped),
                 "failed": len(self.failed), "seconds": round(self.seconds, 2),
                 "failures": [str(p) for p in self.failed],
+                "skips": [str(p) for p in self.skipped],
+                "warnings": [str(p) for p in self.warnings],
                 "added_files": self.added_files}
 
     def summary(self) -> str:
+        warned = f", {len(self.warnings)} with warnings" if self.warnings else ""
         return (f"indexed {self.indexed} articles from {self.files} files; "
                 f"{len(self.duplicates)} duplicates, {len(self.skipped)} skipped, "
-                f"{len(self.failed)} failed, {self.seconds:.1f} s")
+                f"{len(self.failed)} failed{warned}, {self.seconds:.1f} s")
 
 
 def _apply_overrides(draft: Draft, meta: dict[str, str], where: str) -> None:
@@ -124,14 +129,15 @@ def _apply_overrides(draft: Draft, meta: dict[str, str], where: str) -> None:
         draft.published, draft.date_precision, draft.date_source = published, precision, "given"
 
 
-def finish(draft: Draft, relpath: str, sha256: str, fmt: str) -> Article:
+def finish(draft: Draft, relpath: str, sha256: str, fmt: str,
+           added: dt.datetime | None = None) -> Article:
     """Turn a draft into an Article: identity, tidy text, language, word count."""
     body = remove_banner_text(draft.body.strip(), draft.age_banner).strip()
     title = " ".join((draft.title or "").split())
     if draft.age_banner and title and title.lower().startswith(draft.age_banner.text.lower()):
         title = title[len(draft.age_banner.text):].strip(" .:-—")
     if not body and not title:
-        raise ExtractionError("no text after extraction")
+        raise NoArticleText("nothing but the age banner")
     if not title:
         title = " ".join(body.split()[:12]) + ("…" if len(body.split()) > 12 else "")
     if draft.published and (draft.published.year < 1800 or draft.published > dt.date.today()):
@@ -149,10 +155,10 @@ def finish(draft: Draft, relpath: str, sha256: str, fmt: str) -> Article:
         dateline=draft.dateline, agency=draft.agency, source_id=draft.source_id,
         topics=tuple(draft.topics), places=tuple(draft.places), people=tuple(draft.people),
         orgs=tuple(draft.orgs), exchanges=tuple(draft.exchanges),
-        word_count=sum(1 for w in body.split() if _WORD.search(w)))
+        word_count=sum(1 for w in body.split() if _WORD.search(w)), added=added)
 
 
-def _read_drafts(data: bytes, relpath: str, fmt: str) -> list[Draft | RecordError]:
+def _read_drafts(data: bytes, relpath: str, fmt: str) -> list[Draft | RecordError | FileWarning]:
     drafts = read_file_bytes(data, relpath, fmt)
     for draft in drafts:
         if isinstance(draft, Draft) and not draft.language:
@@ -161,8 +167,12 @@ def _read_drafts(data: bytes, relpath: str, fmt: str) -> list[Draft | RecordErro
 
 
 def extract_bytes(data: bytes, relpath: str, fmt: str, meta: dict[str, str] | None = None,
-                  cache: ExtractionCache | None = None) -> FileResult:
-    """Extract every article of one file's bytes; problems are collected, never raised."""
+                  cache: ExtractionCache | None = None,
+                  added: dt.datetime | None = None) -> FileResult:
+    """Extract every article of one file's bytes; problems are collected, never raised.
+
+    `added` is when the file entered the archive (see indexer.corpus.entered_archive).
+    """
     sha = hashlib.sha256(data).hexdigest()
     result = FileResult(relpath, sha, fmt=fmt)
     if fmt in SINGLE_ARTICLE_FORMATS and len(data) > MAX_ARTICLE_BYTES:
@@ -175,6 +185,9 @@ def extract_bytes(data: bytes, relpath: str, fmt: str, meta: dict[str, str] | No
         try:
             drafts = _read_drafts(data, relpath, fmt)
             result.fresh = drafts
+        except NoArticleText as exc:  # readable, but no text: skipped, not failed
+            result.skipped.append(Problem(relpath, str(exc)))
+            return result
         except (ExtractionError, CorpusError) as exc:
             result.failed = True
             result.problems.append(Problem(relpath, str(exc)))
@@ -193,6 +206,9 @@ def extract_bytes(data: bytes, relpath: str, fmt: str, meta: dict[str, str] | No
                                                     f"{exc})"))
             return result
     for draft in drafts:
+        if isinstance(draft, FileWarning):
+            result.warnings.append(Problem(relpath, draft.reason))
+            continue
         if isinstance(draft, RecordError):
             where = Problem(f"{relpath}#{draft.item}", draft.reason)
             (result.skipped if draft.skip else result.problems).append(where)
@@ -203,14 +219,19 @@ def extract_bytes(data: bytes, relpath: str, fmt: str, meta: dict[str, str] | No
         try:
             if meta:
                 _apply_overrides(draft, meta, where)
-            article = finish(draft, relpath, sha, fmt)
+            article = finish(draft, relpath, sha, fmt, added)
+        except NoArticleText as exc:
+            result.skipped.append(Problem(where, str(exc)))
+            continue
         except ExtractionError as exc:
             result.problems.append(Problem(where, str(exc)))
             continue
         result.articles.append(article)
         result.prints.append(fingerprint(article.title, article.body))
-    if not result.articles:
-        result.failed = True
+    if not result.articles and not result.skipped:
+        result.failed = True  # why: its bad records, else the cut that left nothing readable
+        result.problems.extend(result.warnings)
+        result.warnings = []
         if not result.problems:
             result.problems.append(Problem(relpath, "no article found"))
     return result
@@ -236,7 +257,8 @@ def extract_corpus_file(item: CorpusFile, cache_path: str | None = None) -> File
     except CorpusError as exc:
         return FileResult(item.relpath, None, problems=[Problem(item.relpath, str(exc))],
                           failed=True)
-    return extract_bytes(data, item.relpath, item.format, meta, cache)
+    return extract_bytes(data, item.relpath, item.format, meta, cache,
+                         entered_archive(item.path))
 
 
 def warm_up() -> None:
@@ -275,6 +297,7 @@ def _record(result: FileResult, report: Report, seen: dict[str, str], sink) -> N
         return
     report.failed.extend(result.problems)  # bad records inside a file that otherwise worked
     report.skipped.extend(result.skipped)
+    report.warnings.extend(result.warnings)
     if result.sha256:
         seen[result.sha256] = result.relpath
     for article, fp in zip(result.articles, result.prints):
@@ -421,8 +444,10 @@ def _add_one(archive, corpus, entry, meta, report, seen, sink, pool=None) -> Non
     if isinstance(result, Failure):
         result = FileResult(name, None, problems=[Problem(str(source), result.reason)],
                             failed=True)
-    if result.failed:
+    if result.failed or not result.articles:  # nothing to add: the file is not copied
         report.failed.extend(Problem(str(source), p.reason) for p in result.problems)
+        report.skipped.extend(Problem(str(source) + p.where[len(job[1]):], p.reason)
+                              for p in result.skipped)
         return
     if relpath is None:
         try:
@@ -435,11 +460,13 @@ def _add_one(archive, corpus, entry, meta, report, seen, sink, pool=None) -> Non
         write_sidecar(corpus, relpath, meta)
     report.failed.extend(result.problems)
     report.skipped.extend(result.skipped)
+    report.warnings.extend(Problem(str(source), p.reason) for p in result.warnings)
     seen[sha] = relpath
     sink.delete_path(relpath)
+    added = entered_archive(corpus.joinpath(relpath))
     for article, fp in zip(result.articles, result.prints):
-        if article.path != relpath:  # extracted before it had its corpus name
-            article = article.replace(path=relpath, id=article_id(relpath, article.item))
+        # Extracted before it had its corpus name and its time of entry.
+        article = article.replace(path=relpath, id=article_id(relpath, article.item), added=added)
         sink.add(article, fp)
         report.indexed += 1
 

@@ -18,7 +18,7 @@ import textwrap
 from collections.abc import Iterator
 
 from indexer.decode import decode
-from indexer.draft import Draft, ExtractionError, NoArticleText, RecordError
+from indexer.draft import Draft, ExtractionError, NoArticleText, RecordError, record_problem
 
 OUTLET = "Reuters"
 
@@ -276,7 +276,7 @@ def parse_article(text: str, attrs: dict[str, str]) -> Draft:
     if text_type == "BRIEF" or not draft.body:
         draft.body = title
     if not draft.title and not draft.body:
-        raise NoArticleText("article has no text")
+        raise NoArticleText("neither title nor body")
     return draft
 
 
@@ -315,4 +315,4 @@ def read_reuters(data: bytes, path: str) -> Iterator[Draft | RecordError]:
         try:
             yield parse_article(_decode(data[m.end(): close]), attrs)
         except ExtractionError as exc:
-            yield RecordError(label, str(exc), skip=isinstance(exc, NoArticleText))
+            yield record_problem(label, exc)

@@ -7,7 +7,7 @@ import re
 
 from indexer.banner import strip_leading_banner
 from indexer.decode import decode_text
-from indexer.draft import Draft, ExtractionError
+from indexer.draft import Draft, NoArticleText
 from indexer.outlets import canonical_outlet, outlet_credited_in_text
 
 HEADER_KEYS = {
@@ -123,7 +123,8 @@ def extract_text(text: str) -> Draft:
             paras.insert(0, draft.title)
             draft.title = " ".join(draft.title.split()[:12]) + "…"
     if not paras:
-        raise ExtractionError("no article text after the title")
+        raise NoArticleText("a title line and no article text after it" if draft.title
+                            else "neither title nor body")
     draft.body = "\n\n".join(paras)
     draft.dateline, draft.agency = find_dateline(paras[0])
     if header.get("date"):

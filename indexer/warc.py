@@ -9,17 +9,16 @@ import zlib
 from collections.abc import Iterator
 from typing import Any
 
-from indexer.decode import decode_html
-from indexer.draft import Draft, ExtractionError, NoArticleText, RecordError
+from indexer.decode import GZIP_MAGIC, Inflater, decode_html
+from indexer.draft import Draft, ExtractionError, FileWarning, RecordError, record_problem
 
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
 MAX_PAGE = 32 * 1024 * 1024  # bytes of one HTTP payload we are willing to parse
-_GZIP_MAGIC = b"\x1f\x8b"
 
 
 def _head(data: bytes, size: int = 64) -> bytes:
     """The first bytes of the archive, gunzipped when it is gzip."""
-    if not data.startswith(_GZIP_MAGIC):
+    if not data.startswith(GZIP_MAGIC):
         return data[:size]
     try:
         return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data[:65536], size)
@@ -106,7 +105,7 @@ def page_from_payload(payload: bytes, content_type: str, target: str | None,
     try:
         draft = extract_html(decode_payload(payload, content_type), url=target)
     except ExtractionError as exc:
-        return RecordError(item, str(exc), skip=isinstance(exc, NoArticleText))
+        return record_problem(item, exc)
     except RecursionError:
         return RecordError(item, "markup nested too deeply to parse")
     except Exception as exc:  # an extractor bug must not lose the rest of the archive
@@ -120,8 +119,44 @@ def page_from_payload(payload: bytes, content_type: str, target: str | None,
     return draft
 
 
-def read_warc(data: bytes, path: str) -> Iterator[Draft | RecordError]:
-    """Reader for .warc, .warc.gz and .arc files (see indexer.formats)."""
+def _ends_inside_a_record(data: bytes, offset: int) -> bool:
+    """True when the archive ends inside the record that starts at `offset`.
+
+    In plain WARC: something is left from `offset` on, and no other record starts
+    after it. In gzip: the last member is cut short (offsets do not matter).
+    """
+    if not data.startswith(GZIP_MAGIC):
+        rest = data[offset:]
+        return bool(rest.strip()) and b"\nWARC/" not in rest
+    inflater = Inflater(keep=False)
+    try:
+        inflater.feed(data)
+    except ExtractionError:
+        return False
+    return inflater.cut
+
+
+def _cut_short(data: bytes, item: str, detail: str = "") -> FileWarning:
+    """The file ends inside a record: the records before it are kept, and the report says so."""
+    name = item.removeprefix("record ")  # a record known by its position ("record 3")
+    return FileWarning(f"WARC file cut short: it ends at byte {len(data):,} inside record "
+                       f"{name}, which was not indexed{detail}")
+
+
+def _unreadable(data: bytes, offset: int, item: str, exc: Exception) -> FileWarning | RecordError:
+    """A record warcio cannot read: where the file is cut short, or damaged (a failure)."""
+    why = f"({type(exc).__name__}: {exc})"
+    if _ends_inside_a_record(data, offset):
+        return _cut_short(data, item, f" {why}")
+    return RecordError(item, f"unreadable WARC record, damaged; the rest of the file was not "
+                             f"read {why}")
+
+
+def read_warc(data: bytes, path: str) -> Iterator[Draft | RecordError | FileWarning]:
+    """Reader for .warc, .warc.gz and .arc files (see indexer.formats).
+
+    A file cut short gives the records before the cut and a FileWarning naming it.
+    """
     from warcio.archiveiterator import ArchiveIterator
 
     _check_archive(data)
@@ -133,11 +168,11 @@ def read_warc(data: bytes, path: str) -> Iterator[Draft | RecordError]:
         try:
             record = next(iterator)
         except StopIteration:
+            if _ends_inside_a_record(data, records.offset):  # warcio stops quietly there
+                yield _cut_short(data, f"record {count + 1}")
             return
         except Exception as exc:  # warcio raises many types on damaged input
-            yield RecordError(f"record {count + 1}",
-                              f"unreadable WARC record, file damaged or cut short "
-                              f"({type(exc).__name__}: {exc})")
+            yield _unreadable(data, records.offset, f"record {count + 1}", exc)
             return
         count += 1
         # (Not records.get_record_offset(): it reads the record to its end.)
@@ -149,10 +184,11 @@ def read_warc(data: bytes, path: str) -> Iterator[Draft | RecordError]:
             page = html_payload(record)
             complete = _drain(record)
         except Exception as exc:  # a truncated gzip member or chunked body fails mid-read
-            yield RecordError(item, f"WARC record cut short ({type(exc).__name__}: {exc})")
+            yield _unreadable(data, records.offset, item, exc)
             return
-        if not complete:
-            yield RecordError(item, "WARC record cut short: the file ends inside it")
+        length = (record.rec_headers.get_header("Content-Length") or "").strip()
+        if not complete or (record.format == "warc" and not length.isdigit()):
+            yield _cut_short(data, item)  # (a header block cut before its length)
             return
         if page is None:
             continue

@@ -68,12 +68,12 @@ def test_reindex_goes_past_bad_files_and_changes_nothing(cli, corpus):
     result = cli("reindex")
     assert result.exit_code == 1
     out = result.output
-    assert "FAILED empty.txt: empty file" in out
+    assert "skipped empty.txt: no text (empty file)" in out
     assert "FAILED binary.html: binary content" in out
-    assert "FAILED truncated.html.gz: truncated gzip file" in out
-    assert "FAILED title-only.txt: no article text" in out
+    assert "warning truncated.html.gz: truncated gzip file: it ends at byte" in out
+    assert "skipped title-only.txt: no text (a title line and no article text after it)" in out
     assert "skipped notes.docx: not an article file type" in out
-    assert "indexed 1 articles from 5 files" in out
+    assert "indexed 2 articles from 5 files" in out
     assert _digests(corpus) == before
     found = json.loads(cli("search", "Taliban", "--json").output)
     assert found["total"] == 1

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from archive.records import AgeBanner
-from indexer.draft import Draft, ExtractionError, RecordError
+from indexer.draft import Draft, ExtractionError, FileWarning, RecordError
 from indexer.jsonl import read_jsonl
 from indexer.reuters import parse_authors, parse_dateline, read_reuters
 
@@ -33,11 +33,13 @@ def need(path: Path) -> Path:
     return path
 
 
-def split(results) -> tuple[list[Draft], list[RecordError]]:
+def split(results) -> tuple[list[Draft], list[RecordError | FileWarning]]:
+    """Drafts, and the record errors and file warnings (a warning comes last)."""
     results = list(results)
     drafts = [r for r in results if isinstance(r, Draft)]
-    errors = [r for r in results if isinstance(r, RecordError)]
+    errors = [r for r in results if isinstance(r, (RecordError, FileWarning))]
     assert len(drafts) + len(errors) == len(results)
+    assert all(isinstance(r, RecordError) for r in results[:-1] if not isinstance(r, Draft))
     return drafts, errors
 
 
@@ -125,7 +127,8 @@ def test_reuters_all_files_fast():
     seconds = time.perf_counter() - started
     # 21,578 <REUTERS> elements; NEWID 12793 is empty in the source (TEXT holds only &#3;).
     assert len(drafts) == 21577
-    assert [(e.item, e.reason) for e in errors] == [("12793", "article has no text")]
+    assert [(e.item, e.reason, e.skip) for e in errors] == [
+        ("12793", "no text (neither title nor body)", True)]
     assert len({d.item for d in drafts}) == 21577
     assert all(dt.date(1987, 2, 26) <= d.published <= dt.date(1987, 10, 20) for d in drafts)
     assert seconds < 10, f"{seconds:.1f} s to read the 22 files"
@@ -236,9 +239,9 @@ def test_jsonl_cranfield_collection():
     drafts, errors = split(read_jsonl(data, "cranfield/docs.jsonl"))
     # Documents 471 and 995 are entirely empty in the source (no title, text or author).
     assert len(drafts) == 1398
-    assert [(e.item, e.reason) for e in errors] == [
-        ("line 471", "record has neither title nor body"),
-        ("line 995", "record has neither title nor body")]
+    assert [(e.item, e.reason, e.skip) for e in errors] == [
+        ("line 471", "no text (neither title nor body)", True),
+        ("line 995", "no text (neither title nor body)", True)]
     one = by_item(drafts)["1"]
     assert one.title == "experimental investigation of the aerodynamics of a wing in a slipstream ."
     assert one.authors == ["brenckman,m."]
@@ -331,7 +334,8 @@ def test_jsonl_bad_lines_blank_lines_and_items():
     assert [e.item for e in errors] == ["line 3", "line 5", "line 8"]
     assert "not valid JSON" in errors[0].reason
     assert errors[1].reason == "not a JSON object"
-    assert errors[2].reason == "record has neither title nor body"
+    assert (errors[2].reason, errors[2].skip) == ("no text (neither title nor body)", True)
+    assert not errors[0].skip and not errors[1].skip  # unreadable lines are failures
 
 
 def test_jsonl_items_are_stable_between_runs():
@@ -458,9 +462,10 @@ def test_warc_truncated_gz_keeps_earlier_records(tmp_path):
     (tmp_path / "cut.warc.gz").write_bytes(data[:cut])
     drafts, errors = read_warc_file(tmp_path / "cut.warc.gz")
     assert [d.url for d in drafts] == ["https://news.example.org/a"]
-    assert len(errors) == 1
-    assert errors[0].item == ids[1].strip("<>")
-    assert "cut short" in errors[0].reason
+    # A warning, not a failure: the file is indexed as far as it goes.
+    assert len(errors) == 1 and isinstance(errors[0], FileWarning)
+    assert errors[0].reason.startswith(f"WARC file cut short: it ends at byte {cut:,} inside "
+                                       f"record {ids[1].strip('<>')}, which was not indexed")
 
 
 def test_warc_truncated_plain_warc(tmp_path):
@@ -471,7 +476,8 @@ def test_warc_truncated_plain_warc(tmp_path):
     (tmp_path / "cut.warc").write_bytes(data[:cut])
     drafts, errors = read_warc_file(tmp_path / "cut.warc")
     assert [d.url for d in drafts] == ["https://news.example.org/a"]
-    assert len(errors) == 1 and "cut short" in errors[0].reason
+    assert len(errors) == 1 and isinstance(errors[0], FileWarning)
+    assert "cut short" in errors[0].reason and f"at byte {cut:,} " in errors[0].reason
 
 
 def _gzip_member_offsets(data: bytes) -> list[int]:

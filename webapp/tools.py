@@ -10,6 +10,7 @@ import datetime as dt
 import re
 import xml.etree.ElementTree as ET
 from html import unescape
+from urllib.parse import quote
 
 from flask import (Blueprint, Response, current_app, jsonify, render_template, request,
                    stream_with_context, url_for)
@@ -111,6 +112,7 @@ def facet_json(name: str):
 
 
 def _download(chunks, mimetype: str, filename: str) -> Response:
+    # `mimetype` gets Werkzeug's "; charset=utf-8" for text types; only the type is given here.
     resp = Response(stream_with_context(chunks), mimetype=mimetype)
     resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return resp
@@ -119,7 +121,7 @@ def _download(chunks, mimetype: str, filename: str) -> Response:
 @bp.route("/export.csv")
 def export_csv():
     stream = _archive().export(_search_request(), today=current_app.config.get("TODAY"))
-    return _download(csv_chunks(stream.rows), "text/csv; charset=utf-8", "morgue-export.csv")
+    return _download(csv_chunks(stream.rows), "text/csv", "morgue-export.csv")
 
 
 @bp.route("/export.json")
@@ -136,8 +138,29 @@ def _plain(snippet_html: str) -> str:
     return " ".join(unescape(re.sub(r"<[^>]+>", "", snippet_html)).split())
 
 
-def _stamp(day: dt.date) -> str:
-    return f"{day.isoformat()}T00:00:00Z"
+# Atom ids are tag URIs (RFC 4151) that name the archived bytes, not the server: the same
+# on every host and port, and across reindexes.
+TAG = "tag:morgue,2026:"
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def _stamp(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def entry_id(article: Article) -> str:
+    """A permanent Atom id: the sha256 of the article's file, and its item inside the file."""
+    item = f"/{quote(article.item, safe='')}" if article.item is not None else ""
+    return f"{TAG}sha256:{article.sha256}{item}"
+
+
+def entry_updated(article: Article) -> dt.datetime:
+    """When the article entered the archive (older records: its publication day, else 1970)."""
+    if article.added is not None:
+        return article.added
+    if article.published is not None:
+        return dt.datetime.combine(article.published, dt.time(), dt.timezone.utc)
+    return EPOCH
 
 
 @bp.route("/feed.atom")
@@ -146,18 +169,17 @@ def feed():
     req = _search_request()
     newest = SearchRequest(req.query, req.filters, "newest", 1, FEED_SIZE, req.group)
     page = _archive().search(newest, today=current_app.config.get("TODAY"), with_facets=False)
-    today = _today()
     ET.register_namespace("", ATOM)
     root = ET.Element(f"{{{ATOM}}}feed")
-    self_url = url_for("tools.feed", _external=True) + (
-        "?" + search_params(req) if search_params(req) else "")
-    page_url = url_for("search.index", _external=True) + (
-        "?" + search_params(req) if search_params(req) else "")
-    ET.SubElement(root, f"{{{ATOM}}}id").text = self_url
+    params = search_params(req)
+    query = "?" + params if params else ""
+    self_url = url_for("tools.feed", _external=True) + query
+    page_url = url_for("search.index", _external=True) + query
+    ET.SubElement(root, f"{{{ATOM}}}id").text = f"{TAG}feed{query}"
     title = f"Morgue: {req.query}" if req.query else "Morgue: newest articles"
     ET.SubElement(root, f"{{{ATOM}}}title").text = title
-    dated = [h.article.published for h in page.hits if h.article.published]
-    ET.SubElement(root, f"{{{ATOM}}}updated").text = _stamp(max(dated) if dated else today)
+    updated = max((entry_updated(h.article) for h in page.hits), default=EPOCH)
+    ET.SubElement(root, f"{{{ATOM}}}updated").text = _stamp(updated)
     ET.SubElement(root, f"{{{ATOM}}}link", rel="self", href=self_url,
                   type="application/atom+xml")
     ET.SubElement(root, f"{{{ATOM}}}link", rel="alternate", href=page_url, type="text/html")
@@ -167,11 +189,12 @@ def feed():
         a = hit.article
         entry = ET.SubElement(root, f"{{{ATOM}}}entry")
         link = url_for("search.article", article_id=a.id, _external=True)
-        ET.SubElement(entry, f"{{{ATOM}}}id").text = link
+        ET.SubElement(entry, f"{{{ATOM}}}id").text = entry_id(a)
         ET.SubElement(entry, f"{{{ATOM}}}title").text = a.title or "Untitled"
-        ET.SubElement(entry, f"{{{ATOM}}}updated").text = _stamp(a.published or today)
+        ET.SubElement(entry, f"{{{ATOM}}}updated").text = _stamp(entry_updated(a))
         if a.published:
-            ET.SubElement(entry, f"{{{ATOM}}}published").text = _stamp(a.published)
+            ET.SubElement(entry, f"{{{ATOM}}}published").text = _stamp(
+                dt.datetime.combine(a.published, dt.time(), dt.timezone.utc))
         ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=link, type="text/html")
         if a.authors or a.outlet:
             who = ET.SubElement(entry, f"{{{ATOM}}}author")

@@ -8,8 +8,8 @@ import zlib
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlencode
 
-from flask import (Blueprint, Response, abort, current_app, jsonify, render_template, request,
-                   send_file, url_for)
+from flask import (Blueprint, Response, abort, current_app, jsonify, redirect, render_template,
+                   request, send_file, url_for)
 from markupsafe import Markup
 
 from archive import (FILTER_NAMES, SORTS, ArticleNotFound, BadQuery, SearchPage,
@@ -128,6 +128,13 @@ def index():
     status = 400 if error else 200
     return render_template("search.html", page=page, req=req, error=error, snippets=snippets,
                            search_url=search_url, sorts=SORTS, today=_today()), status
+
+
+@bp.route("/search", strict_slashes=False)
+def search_address():
+    """`/search?q=...`, the address people type: the search page, same query string."""
+    query = request.query_string.decode("latin-1")
+    return redirect(url_for("search.index") + ("?" + query if query else ""), 302)
 
 
 @bp.route("/search.json")

@@ -23,7 +23,10 @@ from bench.server import ServedArchive
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "corpus" / "000_63e57cd8b9eaabc8.txt"
-SCREENSHOTS = REPO / "docs" / "screenshots"
+README_SCREENSHOTS = REPO / "docs" / "screenshots"
+# Set to 1 to refresh the README's pictures in docs/screenshots; otherwise the screenshot
+# tests write into their temp folder and a test run leaves the checkout as it was.
+REFRESH_SCREENSHOTS = "MORGUE_REFRESH_SCREENSHOTS"
 REUTERS_FILE = "reut2-000.sgm"
 EXTRACTION_PAGES = 5
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -113,6 +116,18 @@ def empty_site(chromium, tmp_path_factory):
     yield SimpleNamespace(base=server.base, corpus=base / "corpus", index=base / "index",
                           manage=lambda *args: _manage(base / "corpus", base / "index", *args))
     server.stop()
+
+
+def refreshing_screenshots() -> bool:
+    return os.environ.get(REFRESH_SCREENSHOTS, "") not in ("", "0")
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory) -> Path:
+    """The folder screenshots go to: a temp folder, or docs/screenshots on demand."""
+    if refreshing_screenshots():
+        return README_SCREENSHOTS
+    return tmp_path_factory.mktemp("screenshots")
 
 
 @pytest.fixture

@@ -14,13 +14,23 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS
+from tests.browser.conftest import (DESKTOP, PHONE, README_SCREENSHOTS, REFRESH_SCREENSHOTS, REPO,
+                                    refreshing_screenshots)
 
 pytestmark = pytest.mark.browser
 
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 WIDTHS = {"desktop": DESKTOP, "phone": PHONE}
 SCREENSHOT_LIMIT = 400 * 1024
+
+
+def _picture_states() -> dict[str, tuple[int, int]]:
+    return {p.name: (p.stat().st_mtime_ns, p.stat().st_size)
+            for p in sorted(README_SCREENSHOTS.glob("*.png"))}
+
+
+# The README's pictures as collection found them, before any test ran.
+PICTURES_BEFORE = _picture_states()
 
 
 @pytest.fixture(scope="session")
@@ -121,16 +131,26 @@ def test_axe_on_the_empty_archive_and_indexing_pages(empty_site, chromium, axe_r
 
 @pytest.mark.parametrize("kind, width", [("search", "desktop"), ("search", "phone"),
                                          ("article", "desktop"), ("article", "phone")])
-def test_screenshots(site, needs_shared, chromium, kind, width):
-    """docs/screenshots/{search,article}-{desktop,phone}.png, one screen each."""
+def test_screenshots(site, needs_shared, chromium, screenshots, kind, width):
+    """{search,article}-{desktop,phone}.png, one screen each, in a temp folder (in
+    docs/screenshots with MORGUE_REFRESH_SCREENSHOTS=1, for the README)."""
     context = chromium.new_context(viewport=WIDTHS[width], device_scale_factor=1)
     page = context.new_page()
     try:
         page.goto(site.base + pages_to_audit(site)[kind])
         page.evaluate("document.fonts.ready")
-        path = SCREENSHOTS / f"{kind}-{width}.png"
+        path = screenshots / f"{kind}-{width}.png"
         path.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(path), animations="disabled", caret="hide")
     finally:
         context.close()
     assert 0 < path.stat().st_size < SCREENSHOT_LIMIT
+
+
+def test_screenshots_leave_the_readme_pictures_alone(screenshots):
+    """Runs after test_screenshots: the checkout's pictures are untouched unless asked for."""
+    if refreshing_screenshots():
+        pytest.skip(f"{REFRESH_SCREENSHOTS} is set: docs/screenshots was meant to change")
+    assert PICTURES_BEFORE, "docs/screenshots holds the README's pictures"
+    assert _picture_states() == PICTURES_BEFORE
+    assert not screenshots.is_relative_to(REPO)
