@@ -8,8 +8,10 @@ Kinds of difference, one line each (`kind where: reason`):
   be read);
 - notes (the check still passes): `unindexable` (a file that cannot give an
   article, e.g. an empty or binary file: `reindex` reports it as FAILED and it
-  is rightly absent from the index) and `duplicate` (the same bytes as a file
-  that is indexed, which `reindex` and `add` index once).
+  is rightly absent from the index), `duplicate` (the same bytes as a file
+  that is indexed, which `reindex` and `add` index once) and `taken-down` (a file
+  an editor took down, kept in the corpus's `.taken-down/` folder with its reason;
+  a kept file that is missing or altered is `unreadable`).
 
 A multi-article file (Reuters SGML, JSON Lines, WARC) counts as indexed when any
 of its articles is, with the file's sha256. `repair` holds the archive lock,
@@ -28,10 +30,11 @@ from archive import Archive, ArchiveError, SearchRequest
 from indexer.corpus import CorpusFile, Skipped, iter_corpus, sha256_file
 from indexer.pipeline import (FileResult, Report, _map, display_name, extract_corpus_file,
                               name_problem, rebuild)
+from indexer.takedown import KEPT, taken_down
 from indexer.workers import FILE_SECONDS
 
 PROBLEMS = ("missing", "stale", "orphaned", "unreadable")
-NOTES = ("unindexable", "duplicate")
+NOTES = ("unindexable", "duplicate", "taken-down")
 
 
 @dataclass(frozen=True)
@@ -159,9 +162,20 @@ def _compare(archive: Archive, corpus: Path, workers: int,
             candidates.append((entry, sha))
 
     orphans = sorted(p for p in indexed if p not in on_disk)
+    kept = list(taken_down(corpus))
+    for item in kept:  # the kept folder: what was taken down, and whether it is intact
+        where = f"{KEPT}/{item.kept}"
+        if item.problem:
+            diffs.append(Difference("unreadable", where, item.problem))
+        else:
+            diffs.append(Difference("taken-down", where, f"{item.reason_label}, by {item.by} on "
+                                                         f"{item.at[:10]} (was {item.path})"))
+    gone = {item.path: item for item in kept}
     for path in orphans:
-        diffs.append(Difference("orphaned", path, "indexed, but the file is no longer in the "
-                                                  "corpus"))
+        why = "indexed, but the file is no longer in the corpus"
+        if path in gone:
+            why = f"taken down on {gone[path].at[:10]}, but still in the index"
+        diffs.append(Difference("orphaned", path, why))
     # Bytes that are indexed under a path that still holds them.
     good = {sha: path for path, sha in sorted(indexed.items()) if on_disk.get(path) == sha}
     first: dict[str, str] = {}  # sha256 -> the file extracted for those bytes

@@ -135,7 +135,14 @@ def check_url(url: str, policy: FetchPolicy) -> tuple[str, int, str, str]:
         if problem:
             raise FetchRefused(f"{host} is refused: {problem}; the server does not fetch from "
                                f"its own network unless the administrator allows the range")
-    return scheme, port, host, addresses[0]
+    return scheme, port, host, _plain(addresses[0])
+
+
+def _plain(address: str) -> str:
+    """The address to connect to: an IPv4 address written as IPv6 (::ffff:a.b.c.d) as IPv4."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return str(mapped) if mapped is not None else address
 
 
 def _request(url: str, scheme: str, port: int, host: str, address: str, policy: FetchPolicy,
