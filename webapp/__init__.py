@@ -34,7 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     defaults = Config.load()
     index_dir = (test_config or {}).get("INDEX_DIR") or str(defaults.index_dir)
     instance = Path((test_config or {}).get("INSTANCE_DIR") or default_instance(index_dir))
-    app = Flask(__name__, instance_path=str(instance.resolve()))
+    app = Flask(__name__, instance_path=str(instance.resolve()), instance_relative_config=True)
     app.config.from_mapping(
         INDEX_DIR=str(defaults.index_dir),
         CORPUS_DIR=str(defaults.corpus_dir),
