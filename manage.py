@@ -189,6 +189,9 @@ def add(obj: Context, paths: tuple[Path, ...], outlet, date_, url, title, wait, 
                           progress=_progress("Adding"), on_wait=_wait_message, lock_wait=wait)
     for rel in report.added_files:
         click.echo(f"added corpus/{rel}", err=True)
+    from manage_accounts import log_adds
+
+    log_adds(obj.accounts, report, meta)
     _print_report(report, as_json)
     sys.exit(0 if report.ok else 1)
 

@@ -122,6 +122,24 @@ def user_role(obj, name: str, role: str) -> None:
     click.echo(f"{name} is now a {role}", err=True)
 
 
+def log_adds(accounts, report, meta: dict) -> None:
+    """Write what `add` added to the write log (a log that cannot be written is a warning)."""
+    import sqlite3
+
+    added = [o for o in report.outcomes if o.status == "added"]
+    try:
+        for o in added:
+            first = o.articles[0] if o.articles else None
+            accounts.log(_cli_user(), "add", article_id=first.id if first else None,
+                         path=o.relpath, sha256=first.sha256 if first else None,
+                         url=meta.get("url") or (first.url if first else None), source=o.source,
+                         mode="command line", given={k: v for k, v in meta.items() if v},
+                         articles=[{"id": a.id, "title": a.title} for a in o.articles])
+    except (sqlite3.Error, OSError) as exc:
+        click.echo(f"warning: the write log in {accounts.folder} could not be written ({exc})",
+                   err=True)
+
+
 def _cli_user() -> str:
     import getpass
 

@@ -291,3 +291,14 @@ def test_the_log_page_and_command(app, editor, cli, instance):
     assert json.loads(out[0])["action"] == "add" and json.loads(out[0])["user"] == "eddie"
     snap = snapshot(instance)
     assert "morgue.sqlite" in snap
+
+
+def test_the_command_line_add_is_logged_too(cli, tmp_path, instance):
+    from webapp.users import Accounts
+
+    story = tmp_path / "cli-story.txt"
+    story.write_text("Cli story\n\nCranes were idle all week at the container terminal.\n")
+    assert cli("add", str(story), "--outlet", "Wire").exit_code == 0
+    entry = next(Accounts(instance).entries())
+    assert entry.action == "add" and entry.user.startswith("command line")
+    assert entry.path == "cli-story.txt" and entry.details["given"] == {"outlet": "Wire"}

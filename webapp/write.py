@@ -124,7 +124,8 @@ def add_page():
             if not url:
                 raise ValueError("give the address (URL) of the page to save")
             page = fetch(url[:4000], fetch_policy())
-            meta = {"url": page.final_url, **meta, "fetched": page.fetched}
+            meta = {"url": page.final_url, **meta, "fetched": page.fetched,
+                    "content_type": page.content_type}
             if page.final_url != page.url:
                 meta["fetched_from"] = page.url
             inputs = [Upload(page.file_name(), page.data, page.final_url)]
