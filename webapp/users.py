@@ -227,7 +227,7 @@ class Accounts:
         self._write("DELETE FROM sessions WHERE name = ?", (name,))
 
     def setup_link_token(self, name: str) -> str:
-        """A new one-time set-up token for an account (its password is cleared when used)."""
+        """A new one-time set-up token for an account (using it sets a new password)."""
         name, token = self._need(name), secrets.token_urlsafe(24)
         self._write("UPDATE users SET setup_token = ?, setup_expires = ? WHERE name = ?",
                     (_digest(token), time.time() + SETUP_HOURS * 3600, name))
