@@ -177,14 +177,11 @@ def optimize(obj: Context, wait: float) -> None:
 def add(obj: Context, paths: tuple[Path, ...], outlet, date_, url, title, wait, as_json) -> None:
     """Copy articles into the corpus and index them (searchable when this returns)."""
     from indexer import pipeline
-    from indexer.text import parse_header_date
 
-    if date_ and parse_header_date(date_)[0] is None:
-        raise click.BadParameter(f"{date_!r} is not a past date as YYYY-MM-DD, YYYY-MM or YYYY",
-                                 param_hint="--date")
-    if url and not url.lower().startswith(("http://", "https://")):
-        raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint="--url")
     meta = {"outlet": outlet, "date": date_, "url": url, "title": title}
+    problem = pipeline.override_problem(meta)
+    if problem:
+        raise click.BadParameter(problem[1], param_hint=f"--{problem[0]}")
     report = pipeline.add(obj.archive, obj.config.corpus_dir, list(paths), meta,
                           progress=_progress("Adding"), on_wait=_wait_message, lock_wait=wait)
     for rel in report.added_files:

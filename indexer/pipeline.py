@@ -136,6 +136,16 @@ class Outcome:
     reasons: list[str] = field(default_factory=list)
 
 
+def override_problem(meta: dict[str, str]) -> tuple[str, str] | None:
+    """(field, reason) when a given date or URL cannot be used (the checks of `add`), else None."""
+    date, url = meta.get("date"), meta.get("url")
+    if date and parse_header_date(date)[0] is None:
+        return "date", f"{date!r} is not a past date as YYYY-MM-DD, YYYY-MM or YYYY"
+    if url and not url.lower().startswith(("http://", "https://")):
+        return "url", f"{url!r} is not an http(s) URL"
+    return None
+
+
 def _apply_overrides(draft: Draft, meta: dict[str, str], where: str) -> None:
     if meta.get("title"):
         draft.title = meta["title"]
@@ -521,5 +531,6 @@ def extract_paths(paths: Iterable[Path], corpus: Path | None = None
         yield extract_bytes(data, rel, fmt, meta)
 
 
-__all__ = ["Report", "Problem", "FileResult", "Upload", "Outcome", "rebuild", "add", "extract_paths", "article_id",
+__all__ = ["Report", "Problem", "FileResult", "Upload", "Outcome", "override_problem", "rebuild",
+           "add", "extract_paths", "article_id",
            "finish", "extract_bytes", "ArchiveError"]

@@ -302,3 +302,16 @@ def test_the_command_line_add_is_logged_too(cli, tmp_path, instance):
     entry = next(Accounts(instance).entries())
     assert entry.action == "add" and entry.user.startswith("command line")
     assert entry.path == "cli-story.txt" and entry.details["given"] == {"outlet": "Wire"}
+
+
+def test_check_reports_a_kept_file_that_changed(app, editor, corpus, cli):
+    href = extracted(upload(editor, [(page_html("Kept story"), "kept.html")]))[0]["href"]
+    post(editor, f"{href}/takedown", reason="duplicate")
+    assert cli("check").exit_code == 0
+    (corpus / ".taken-down" / "kept.html").write_bytes(b"<p>altered</p>")
+    checked = cli("check")
+    assert checked.exit_code == 1
+    assert "unreadable .taken-down/kept.html: the kept file's bytes changed" in checked.output
+    resp = post(client_as(app, "ada"), "/admin/taken-down", kept="kept.html")
+    assert resp.status_code == 400 and "restore it by hand" in resp.get_data(as_text=True)
+    assert not (corpus / "kept.html").exists()

@@ -21,9 +21,8 @@ from indexer.corpus import clean_file_name
 from indexer.corrections import correction_of, current_values
 from indexer.edits import correct
 from indexer.fetch import FetchPolicy, FetchRefused, fetch
-from indexer.pipeline import Upload, add
+from indexer.pipeline import Upload, add, override_problem
 from indexer.takedown import REASONS, restore, take_down, taken_down
-from indexer.text import parse_header_date
 
 bp = Blueprint("write", __name__)
 MAX_UPLOADS = 50
@@ -63,12 +62,14 @@ def _one_line(value: str | None, limit: int = 500) -> str:
 def _overrides(form) -> dict[str, str]:
     """The optional outlet, date, URL and title, checked as `manage.py add` checks them."""
     meta = {k: _one_line(form.get(k)) for k in ("outlet", "date", "url", "title")}
-    if meta["date"] and parse_header_date(meta["date"])[0] is None:
-        raise ValueError(f"date: {meta['date']!r} is not a past date as YYYY-MM-DD, YYYY-MM "
-                         f"or YYYY")
-    if meta["url"] and not meta["url"].lower().startswith(("http://", "https://")):
-        raise ValueError(f"URL: {meta['url']!r} is not an http(s) URL")
+    _check(meta)
     return {k: v for k, v in meta.items() if v}
+
+
+def _check(meta: dict[str, str]) -> None:
+    problem = override_problem(meta)
+    if problem:
+        raise ValueError(f"{problem[0]}: {problem[1]}")
 
 
 def _pasted(form) -> Upload:
@@ -82,11 +83,7 @@ def _pasted(form) -> Upload:
               "Outlet": _one_line(form.get("paste_outlet")),
               "Author": _one_line(form.get("paste_author")),
               "URL": _one_line(form.get("paste_url"))}
-    if header["Date"] and parse_header_date(header["Date"])[0] is None:
-        raise ValueError(f"date: {header['Date']!r} is not a past date as YYYY-MM-DD, YYYY-MM "
-                         f"or YYYY")
-    if header["URL"] and not header["URL"].lower().startswith(("http://", "https://")):
-        raise ValueError(f"URL: {header['URL']!r} is not an http(s) URL")
+    _check({"date": header["Date"], "url": header["URL"]})
     lines = [f"{k}: {v}" for k, v in header.items() if v]
     body = "\n".join(lines) + "\n\n" + re.sub(r"\r\n?", "\n", text) + "\n"
     stem = re.sub(r"[^A-Za-z0-9]+", "-", title).strip("-")[:60].rstrip("-") or "pasted"
