@@ -12,7 +12,6 @@ without a request. Failed logins are slowed down per name and per address.
 
 from __future__ import annotations
 
-import functools
 import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -271,16 +270,4 @@ def init_app(app: Flask, instance: Path) -> None:
                 "accounts_on": accounts_exist()}
 
 
-def role_required(role: str):
-    """For a view outside the write and admin blueprints that needs a role."""
-    def wrap(view):
-        @functools.wraps(view)
-        def inner(*args, **kwargs):
-            if not current_user.is_authenticated or not current_user.can(role):
-                abort(403)
-            return view(*args, **kwargs)
-        return inner
-    return wrap
-
-
-__all__ = ["bp", "csrf", "feed_token", "init_app", "role_required"]
+__all__ = ["bp", "csrf", "feed_token", "init_app"]
