@@ -19,8 +19,23 @@ from archive.records import SORTS
 
 
 class Context:
-    def __init__(self, config: Config):
+    def __init__(self, config: Config, instance: str | None = None):
         self.config = config
+        self._instance = instance
+
+    @property
+    def instance(self) -> Path:
+        """The instance folder (accounts, the write log): --instance, else next to the index."""
+        from webapp.users import default_instance
+
+        return Path(self._instance).resolve() if self._instance \
+            else default_instance(self.config.index_dir)
+
+    @functools.cached_property
+    def accounts(self):
+        from webapp.users import Accounts
+
+        return Accounts(self.instance)
 
     @functools.cached_property
     def archive(self):
@@ -54,10 +69,15 @@ def handles_errors(func):
               help="Corpus folder (default ./corpus; env ARCHIVE_CORPUS).")
 @click.option("--index", "index_dir", type=click.Path(file_okay=False), envvar="ARCHIVE_INDEX",
               help="Index folder (default ./index; env ARCHIVE_INDEX).")
+@click.option("--instance", "instance_dir", type=click.Path(file_okay=False),
+              envvar="ARCHIVE_INSTANCE",
+              help="Instance folder: accounts and the write log (default: instance/ next to "
+                   "the index folder; env ARCHIVE_INSTANCE).")
 @click.pass_context
-def cli(ctx: click.Context, corpus: str | None, index_dir: str | None) -> None:
+def cli(ctx: click.Context, corpus: str | None, index_dir: str | None,
+        instance_dir: str | None) -> None:
     """Morgue: search a newsroom's archive of saved articles."""
-    ctx.obj = Context(Config.load(corpus, index_dir))
+    ctx.obj = Context(Config.load(corpus, index_dir), instance_dir)
 
 
 def _progress(label: str):
@@ -159,18 +179,18 @@ def optimize(obj: Context, wait: float) -> None:
 def add(obj: Context, paths: tuple[Path, ...], outlet, date_, url, title, wait, as_json) -> None:
     """Copy articles into the corpus and index them (searchable when this returns)."""
     from indexer import pipeline
-    from indexer.text import parse_header_date
 
-    if date_ and parse_header_date(date_)[0] is None:
-        raise click.BadParameter(f"{date_!r} is not a past date as YYYY-MM-DD, YYYY-MM or YYYY",
-                                 param_hint="--date")
-    if url and not url.lower().startswith(("http://", "https://")):
-        raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint="--url")
     meta = {"outlet": outlet, "date": date_, "url": url, "title": title}
+    problem = pipeline.override_problem(meta)
+    if problem:
+        raise click.BadParameter(problem[1], param_hint=f"--{problem[0]}")
     report = pipeline.add(obj.archive, obj.config.corpus_dir, list(paths), meta,
                           progress=_progress("Adding"), on_wait=_wait_message, lock_wait=wait)
     for rel in report.added_files:
         click.echo(f"added corpus/{rel}", err=True)
+    from manage_accounts import log_adds
+
+    log_adds(obj.accounts, report, meta)
     _print_report(report, as_json)
     sys.exit(0 if report.ok else 1)
 
@@ -273,16 +293,39 @@ def search(obj: Context, query: str, as_json: bool, limit: int, page: int,
             click.echo("   " + " ".join(text.split()))
 
 
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True)
 @click.option("--debug", is_flag=True, help="Flask's development server with reloading.")
 @click.option("--no-build", is_flag=True, help="Do not build the index when there is none.")
+@click.option("--public-read", is_flag=True,
+              help="Anyone who reaches the server may search and read (writes still need an "
+                   "editor's login). Needed to serve on a non-loopback address without accounts.")
+@click.option("--proxy", is_flag=True,
+              help="Behind an HTTPS reverse proxy: trust its X-Forwarded-For/Proto/Host (one "
+                   "hop) and send cookies as Secure.")
 @click.pass_obj
 @handles_errors
-def serve(obj: Context, host: str, port: int, threads: int, debug: bool, no_build: bool) -> None:
+def serve(obj: Context, host: str, port: int, threads: int, debug: bool, no_build: bool,
+          public_read: bool, proxy: bool) -> None:
     """Serve the search UI (waitress; builds the index first if there is none)."""
+    if not _is_loopback(host) and not public_read and not obj.accounts.any():
+        raise click.UsageError(
+            f"refusing to serve on {host}: this archive has no accounts, so anyone who reaches "
+            f"that address could read it. Create accounts (`manage.py user add NAME --role "
+            f"reader`), or make reading public explicitly with --public-read.")
     if not obj.archive.exists() and not no_build:
         from indexer import pipeline
 
@@ -294,9 +337,17 @@ def serve(obj: Context, host: str, port: int, threads: int, debug: bool, no_buil
         _print_report(report)
     from webapp import create_app
 
-    app = create_app({"INDEX_DIR": str(obj.config.index_dir),
-                      "CORPUS_DIR": str(obj.config.corpus_dir)})
-    click.echo(f"Serving on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    settings = {"INDEX_DIR": str(obj.config.index_dir), "CORPUS_DIR": str(obj.config.corpus_dir),
+                "INSTANCE_DIR": str(obj.instance)}
+    if public_read:
+        settings["PUBLIC_READ"] = True
+    if proxy:
+        settings["PROXY"] = True
+    app = create_app(settings)
+    who = ("reading needs a login" if obj.accounts.any() and not app.config["PUBLIC_READ"]
+           else "reading is open")
+    click.echo(f"Serving on http://{host}:{port}/ ({who}; accounts in {obj.instance}; "
+               f"Ctrl-C to stop)", err=True)
     if debug:
         app.run(host=host, port=port, debug=True)
         return
@@ -385,6 +436,12 @@ def check(obj: Context, repair: bool, workers: int | None, wait: float, as_json:
             click.echo(str(diff))
         click.echo(result.summary())
     sys.exit(0 if result.ok else 1)
+
+
+from manage_accounts import log, user  # noqa: E402  (account and log commands)
+
+cli.add_command(user)
+cli.add_command(log)
 
 
 if __name__ == "__main__":

@@ -10,9 +10,11 @@ Kinds of difference, one line each (`kind where: reason`):
   article, e.g. a binary file, which `reindex` reports as FAILED, or an empty
   one, which it skips as "no text": either is rightly absent from the index),
   `duplicate` (the same bytes as a file that is indexed, which `reindex` and
-  `add` index once) and `truncated` (a gzip file cut short, or followed by
+  `add` index once), `truncated` (a gzip file cut short, or followed by
   bytes that are not gzip: what could be read is indexed, and `reindex` and
-  `add` warn about it too).
+  `add` warn about it too) and `taken-down` (a file an editor took down, kept
+  in the corpus's `.taken-down/` folder with its reason; a kept file that is
+  missing or altered is `unreadable`).
 
 A multi-article file (Reuters SGML, JSON Lines, WARC) counts as indexed when any
 of its articles is, with the file's sha256. `repair` holds the archive lock,
@@ -33,10 +35,11 @@ from indexer.decode import gzip_warning
 from indexer.formats import COMPRESSED
 from indexer.pipeline import (FileResult, Report, _map, display_name, extract_corpus_file,
                               name_problem, rebuild)
+from indexer.takedown import KEPT, taken_down
 from indexer.workers import FILE_SECONDS
 
 PROBLEMS = ("missing", "stale", "orphaned", "unreadable")
-NOTES = ("unindexable", "duplicate", "truncated")
+NOTES = ("unindexable", "duplicate", "truncated", "taken-down")
 
 
 @dataclass(frozen=True)
@@ -167,9 +170,20 @@ def _compare(archive: Archive, corpus: Path, workers: int,
             candidates.append((entry, sha))
 
     orphans = sorted(p for p in indexed if p not in on_disk)
+    kept = list(taken_down(corpus))
+    for item in kept:  # the kept folder: what was taken down, and whether it is intact
+        where = f"{KEPT}/{item.kept}"
+        if item.problem:
+            diffs.append(Difference("unreadable", where, item.problem))
+        else:
+            diffs.append(Difference("taken-down", where, f"{item.reason_label}, by {item.by} on "
+                                                         f"{item.at[:10]} (was {item.path})"))
+    gone = {item.path: item for item in kept}
     for path in orphans:
-        diffs.append(Difference("orphaned", path, "indexed, but the file is no longer in the "
-                                                  "corpus"))
+        why = "indexed, but the file is no longer in the corpus"
+        if path in gone:
+            why = f"taken down on {gone[path].at[:10]}, but still in the index"
+        diffs.append(Difference("orphaned", path, why))
     # Bytes that are indexed under a path that still holds them.
     good = {sha: path for path, sha in sorted(indexed.items()) if on_disk.get(path) == sha}
     first: dict[str, str] = {}  # sha256 -> the file extracted for those bytes

@@ -17,6 +17,7 @@ from archive.errors import CorpusError
 from indexer.formats import detect_format
 
 SIDECAR = ".meta.json"  # per-file metadata given with `add` (outlet, date, url, title)
+STRUCTURED_KEYS = ("corrections",)  # sidecar values kept as JSON objects (indexer.corrections)
 IGNORED_NAMES = {"README.md", "README.txt", "README", "LICENSE", "SOURCE.md"}
 MAX_FILE_BYTES = 256 * 1024 * 1024
 
@@ -135,7 +136,8 @@ def read_sidecar(path: Path) -> dict[str, str]:
         raise CorpusError(f"{side.name}: unreadable metadata file ({exc})") from None
     if not isinstance(data, dict):
         raise CorpusError(f"{side.name}: metadata must be a JSON object")
-    return {k: str(v) for k, v in data.items() if v is not None}
+    return {k: v if k in STRUCTURED_KEYS and isinstance(v, dict) else str(v)
+            for k, v in data.items() if v is not None}
 
 
 _TEMP_NAME = re.compile(r"^\..+\.[0-9a-f]{8}\.tmp$|^.+\.meta\.json\.tmp$")
@@ -201,10 +203,34 @@ def write_sidecar(corpus: Path, relpath: str, meta: dict[str, str]) -> None:
     path = corpus.joinpath(*PurePosixPath(relpath).parts)
     side = path.with_name(path.name + SIDECAR)
     record = {k: v for k, v in meta.items() if v}
+    with contextlib.suppress(CorpusError):  # editors' corrections outlive a new `add`
+        kept = read_sidecar(path)
+        record.update({k: kept[k] for k in STRUCTURED_KEYS if k in kept})
     record["added"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    tmp = side.with_name(side.name + ".tmp")
+    replace_json(side, record)
+
+
+def replace_json(path: Path, record: dict) -> None:
+    """Write a JSON file atomically (a temporary file renamed over it)."""
+    tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, side)
+    os.replace(tmp, path)
+
+
+_UNSAFE_NAME_CHARS = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
+MAX_NAME_CHARS = 120
+
+
+def clean_file_name(name: str) -> str:
+    """A file name from an untrusted source (an upload): its last part, without folders,
+    control characters, NUL bytes or leading dots, at most 120 characters ('' if none is left)."""
+    name = re.split(r"[/\\]", name or "")[-1]
+    name = _UNSAFE_NAME_CHARS.sub("-", name).strip(" .-")
+    if len(name) > MAX_NAME_CHARS:
+        stem, dot, ext = name.partition(".")
+        ext = ext[-20:] if dot else ""
+        name = stem[: MAX_NAME_CHARS - len(ext) - 1].rstrip(" .-") + (dot + ext if ext else "")
+    return name
 
 
 def entered_archive(path: Path) -> dt.datetime | None:

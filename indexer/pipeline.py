@@ -21,9 +21,10 @@ from archive.dedup import fingerprint
 from archive.errors import ArchiveError
 from indexer.banner import remove_banner_text
 from indexer.cache import CACHE_FILE, ExtractionCache
-from indexer.corpus import (CorpusFile, Skipped, entered_archive, iter_corpus,
+from indexer.corpus import (MAX_FILE_BYTES, CorpusFile, Skipped, entered_archive, iter_corpus,
                             read_corpus_bytes, read_sidecar, relative_name, remove_temp_files,
                             store_in_corpus, write_sidecar)
+from indexer.corrections import apply_corrections
 from indexer.draft import Draft, ExtractionError, FileWarning, NoArticleText, RecordError
 from indexer.formats import detect_format, read_file_bytes, reader_for
 from indexer.language import detect_language
@@ -94,6 +95,7 @@ class Report:
     warnings: list[Problem] = field(default_factory=list)  # indexed, but the file was cut short
     added_files: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    outcomes: list["Outcome"] = field(default_factory=list)  # one per input of an `add`
 
     @property
     def ok(self) -> bool:
@@ -113,6 +115,40 @@ class Report:
         return (f"indexed {self.indexed} articles from {self.files} files; "
                 f"{len(self.duplicates)} duplicates, {len(self.skipped)} skipped, "
                 f"{len(self.failed)} failed{warned}, {self.seconds:.1f} s")
+
+
+@dataclass(frozen=True)
+class Upload:
+    """Bytes to add under a file name (an upload, a pasted text, a fetched page) instead of a path."""
+
+    name: str  # the file name to store it under; see indexer.corpus.clean_file_name
+    data: bytes
+    label: str = ""  # how reports name it
+
+    def __str__(self) -> str:
+        return self.label or self.name
+
+
+@dataclass
+class Outcome:
+    """What `add` did with one input: added (its articles), duplicate (of which ids), failed."""
+
+    source: str
+    status: str  # "added", "duplicate", "failed" or "skipped"
+    relpath: str | None = None
+    articles: list[Article] = field(default_factory=list)
+    existing: list[str] = field(default_factory=list)  # ids of the same bytes already indexed
+    reasons: list[str] = field(default_factory=list)
+
+
+def override_problem(meta: dict[str, str]) -> tuple[str, str] | None:
+    """(field, reason) when a given date or URL cannot be used (the checks of `add`), else None."""
+    date, url = meta.get("date"), meta.get("url")
+    if date and parse_header_date(date)[0] is None:
+        return "date", f"{date!r} is not a past date as YYYY-MM-DD, YYYY-MM or YYYY"
+    if url and not url.lower().startswith(("http://", "https://")):
+        return "url", f"{url!r} is not an http(s) URL"
+    return None
 
 
 def _apply_overrides(draft: Draft, meta: dict[str, str], where: str) -> None:
@@ -219,6 +255,7 @@ def extract_bytes(data: bytes, relpath: str, fmt: str, meta: dict[str, str] | No
         try:
             if meta:
                 _apply_overrides(draft, meta, where)
+                apply_corrections(draft, meta)
             article = finish(draft, relpath, sha, fmt, added)
         except NoArticleText as exc:
             result.skipped.append(Problem(where, str(exc)))
@@ -358,6 +395,9 @@ def rebuild(archive: Archive, corpus: Path, workers: int | None = None,
 def iter_inputs(paths: Iterable[Path]) -> Iterator[tuple[Path, str] | Problem]:
     """Files named on the command line, folders walked; yields (file, folder-relative name)."""
     for path in paths:
+        if isinstance(path, Upload):
+            yield path, path.name
+            continue
         path = Path(path)
         if path.is_dir():
             base = path.resolve()
@@ -374,7 +414,8 @@ def iter_inputs(paths: Iterable[Path]) -> Iterator[tuple[Path, str] | Problem]:
             yield Problem(str(path), "not a regular file")
 
 
-def add(archive: Archive, corpus: Path, paths: Iterable[Path], meta: dict[str, str] | None = None,
+def add(archive: Archive, corpus: Path, paths: Iterable[Path | Upload],
+        meta: dict[str, str] | None = None,
         progress: Callable[[int, int], None] | None = None,
         on_wait: Callable[[str], None] | None = None, lock_wait: float = 120.0,
         file_seconds: float | None = FILE_SECONDS) -> Report:
@@ -383,6 +424,7 @@ def add(archive: Archive, corpus: Path, paths: Iterable[Path], meta: dict[str, s
     A file is extracted before it is copied, so a bad file never enters the
     corpus. A file whose bytes are already in the archive is a duplicate.
     Extraction runs in a worker process within `file_seconds` per file.
+    `paths` may hold `Upload`s (bytes and a name), which the web app adds the same way.
     """
     started = time.perf_counter()
     report = Report()
@@ -404,8 +446,12 @@ def add(archive: Archive, corpus: Path, paths: Iterable[Path], meta: dict[str, s
                     progress(n, len(inputs))
                 if isinstance(entry, Problem):
                     report.skipped.append(entry)
+                    report.outcomes.append(Outcome(entry.where, "skipped",
+                                                   reasons=[entry.reason]))
                     continue
-                _add_one(archive, corpus, entry, meta, report, seen, sink, pool)
+                outcome = Outcome(str(entry[0]), "failed")
+                report.outcomes.append(outcome)
+                _add_one(archive, corpus, entry, meta, report, seen, sink, pool, outcome)
     finally:
         lock.release()
     report.seconds = time.perf_counter() - started
@@ -416,27 +462,43 @@ def _extract_job(job: tuple) -> FileResult:
     return extract_bytes(*job)
 
 
-def _add_one(archive, corpus, entry, meta, report, seen, sink, pool=None) -> None:
+def _add_one(archive, corpus, entry, meta, report, seen, sink, pool=None,
+             outcome: Outcome | None = None) -> None:
+    outcome = outcome or Outcome(str(entry[0]), "failed")
+    problems_before = len(report.failed)
+
+    def failed() -> None:
+        outcome.reasons.extend(p.reason for p in report.failed[problems_before:])
+
     source, name = entry
     fmt = detect_format(name)
     if fmt is None:
         report.skipped.append(Problem(str(source), "not an article file type"))
+        outcome.status, outcome.reasons = "skipped", ["not an article file type"]
         return
     report.files += 1
     if name_problem(str(source)):
         report.failed.append(Problem(display_name(str(source)), name_problem(str(source))))
-        return
-    try:
-        data = read_corpus_bytes(source, str(source))
-    except CorpusError as exc:
-        report.failed.append(Problem(str(source), str(exc)))
-        return
+        return failed()
+    if isinstance(source, Upload):
+        data = source.data
+        if len(data) > MAX_FILE_BYTES:
+            report.failed.append(Problem(str(source), f"file is {len(data) // 2**20} MB; the "
+                                                      f"limit is {MAX_FILE_BYTES // 2**20} MB"))
+            return failed()
+    else:
+        try:
+            data = read_corpus_bytes(source, str(source))
+        except CorpusError as exc:
+            report.failed.append(Problem(str(source), str(exc)))
+            return failed()
     sha = hashlib.sha256(data).hexdigest()
     existing = archive.ids_for_sha256(sha)
     if existing or sha in seen:
         report.duplicates.append(f"{source}: already in the archive")
+        outcome.status, outcome.existing = "duplicate", list(existing)
         return
-    inside = source.resolve().is_relative_to(corpus)
+    inside = not isinstance(source, Upload) and source.resolve().is_relative_to(corpus)
     relpath = relative_name(source.resolve(), corpus) if inside else None
     folder = "" if "/" not in name else name.rsplit("/", 1)[0]
     job = (data, relpath or name, fmt, meta)
@@ -446,15 +508,19 @@ def _add_one(archive, corpus, entry, meta, report, seen, sink, pool=None) -> Non
                             failed=True)
     if result.failed or not result.articles:  # nothing to add: the file is not copied
         report.failed.extend(Problem(str(source), p.reason) for p in result.problems)
-        report.skipped.extend(Problem(str(source) + p.where[len(job[1]):], p.reason)
-                              for p in result.skipped)
-        return
+        skipped = [Problem(str(source) + p.where[len(job[1]):], p.reason)
+                   for p in result.skipped]
+        report.skipped.extend(skipped)
+        if skipped and not result.failed and not result.problems:  # no text: not a failure
+            outcome.status, outcome.reasons = "skipped", [p.reason for p in skipped]
+            return
+        return failed()
     if relpath is None:
         try:
             relpath = store_in_corpus(data, name.rsplit("/", 1)[-1], corpus, folder)
         except (CorpusError, OSError) as exc:
             report.failed.append(Problem(str(source), f"cannot copy into the corpus ({exc})"))
-            return
+            return failed()
         report.added_files.append(relpath)
     if meta:
         write_sidecar(corpus, relpath, meta)
@@ -464,10 +530,13 @@ def _add_one(archive, corpus, entry, meta, report, seen, sink, pool=None) -> Non
     seen[sha] = relpath
     sink.delete_path(relpath)
     added = entered_archive(corpus.joinpath(relpath))
+    outcome.status, outcome.relpath = "added", relpath
+    outcome.reasons.extend(p.reason for p in result.problems)
     for article, fp in zip(result.articles, result.prints):
         # Extracted before it had its corpus name and its time of entry.
         article = article.replace(path=relpath, id=article_id(relpath, article.item), added=added)
         sink.add(article, fp)
+        outcome.articles.append(article)
         report.indexed += 1
 
 
@@ -493,5 +562,6 @@ def extract_paths(paths: Iterable[Path], corpus: Path | None = None
         yield extract_bytes(data, rel, fmt, meta)
 
 
-__all__ = ["Report", "Problem", "FileResult", "rebuild", "add", "extract_paths", "article_id",
+__all__ = ["Report", "Problem", "FileResult", "Upload", "Outcome", "override_problem", "rebuild",
+           "add", "extract_paths", "article_id",
            "finish", "extract_bytes", "ArchiveError"]

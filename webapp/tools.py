@@ -51,6 +51,11 @@ def search_params(req: SearchRequest, **changes) -> str:
 def tool_url(endpoint: str, req: SearchRequest, **values) -> str:
     """The URL of a tool (export, feed, facet list) for the current search."""
     params = search_params(req)
+    if endpoint == "tools.feed":  # feed readers cannot log in: the feed carries the reader's token
+        from webapp.auth import feed_token
+
+        token = feed_token()
+        params = "&".join(p for p in (params, f"token={token}" if token else "") if p)
     return url_for(endpoint, **values) + ("?" + params if params else "")
 
 

@@ -166,8 +166,11 @@ def article(article_id: str):
 def article_json(article_id: str):
     from webapp.tools import article_tools, article_tools_dict
 
+    from webapp.write import correction_for
+
     art = _article(article_id)
-    return jsonify(art.as_dict(_today()) | article_tools_dict(article_tools(art)))
+    return jsonify(art.as_dict(_today()) | article_tools_dict(article_tools(art))
+                   | {"correction": correction_for(art)})
 
 
 def _corpus_file(rel: str) -> Path:
