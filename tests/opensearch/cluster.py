@@ -1,7 +1,7 @@
 """One OpenSearch node or an N-node cluster on 127.0.0.1, in one temporary folder, for the tests.
 
     with Cluster(install.check(), size=3) as cluster:   # started, and green
-        OpenSearch(cluster.urls) ...
+        client = cluster.client()                      # opensearch-py over the running nodes
         cluster.nodes[1].kill(); cluster.wait_health("yellow", nodes=2)
         cluster.restart(cluster.nodes[1]); cluster.wait_health("green")
 """
@@ -17,7 +17,7 @@ import uuid
 from pathlib import Path
 
 from tests.opensearch.install import Setup
-from tests.opensearch.nodes import HEAP_MB, Node, NodeFailed, free_ports, http_json
+from tests.opensearch.nodes import HEAP_MB, HOST, Node, NodeFailed, free_ports, http_json
 
 PREFIX = "morgue-opensearch-"
 # No disk watermarks: a full test disk must not leave shards unassigned.
@@ -46,6 +46,13 @@ def readable_home(setup: Setup, base: Path) -> Setup:
     return Setup(copy, setup.java_home, setup.java_version, setup.user)
 
 
+def connect(urls: list[str], timeout: float = 60, **options):
+    """An opensearch-py client; its timeout is long enough for a start on a loaded machine."""
+    from opensearchpy import OpenSearch
+
+    return OpenSearch(urls, timeout=timeout, **options)
+
+
 class Cluster:
     """`size` nodes of one new cluster; started and waited for by `start()` (or `with`)."""
 
@@ -56,22 +63,28 @@ class Cluster:
         self.base = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=parent))
         os.chmod(self.base, 0o755)
         setup.give(self.base)
-        self.setup = readable_home(setup, self.base)
         self.name = f"morgue-test-{uuid.uuid4().hex[:8]}"  # never joins another test's cluster
+        self.nodes: list[Node] = []
+        try:
+            self.setup = readable_home(setup, self.base)
+            self._make_nodes(size, heap_mb, {**BASE_SETTINGS, **(settings or {})}, java_opts)
+        except BaseException:
+            shutil.rmtree(self.base, ignore_errors=True)
+            raise
+        self.started_in: float | None = None  # seconds from start() to the wanted health
+
+    def _make_nodes(self, size: int, heap_mb: int, settings: dict, java_opts: str) -> None:
         ports = free_ports(2 * size)
         names = [f"node-{i}" for i in range(size)]
-        seeds = [f"127.0.0.1:{ports[2 * i + 1]}" for i in range(size)]
+        seeds = [f"{HOST}:{ports[2 * i + 1]}" for i in range(size)]
         discovery = ({"discovery.type": "single-node"} if size == 1 else
                      {"discovery.seed_hosts": seeds, "cluster.initial_cluster_manager_nodes": names})
-        self.nodes = []
         for i, name in enumerate(names):
             folder = self.base / name
             folder.mkdir()
             node_settings = {"cluster.name": self.name, "http.port": ports[2 * i],
-                             "transport.port": ports[2 * i + 1], **discovery, **BASE_SETTINGS,
-                             **(settings or {})}
+                             "transport.port": ports[2 * i + 1], **discovery, **settings}
             self.nodes.append(Node(self.setup, folder, name, node_settings, heap_mb, java_opts))
-        self.started_in: float | None = None  # seconds from start() to the wanted health
 
     @property
     def urls(self) -> list[str]:
@@ -81,6 +94,10 @@ class Cluster:
     @property
     def url(self) -> str:
         return self.urls[0]
+
+    def client(self, **options):
+        """An opensearch-py client over the nodes that are running."""
+        return connect(self.urls, **options)
 
     def start(self, status: str = "green", timeout: float = 300) -> Cluster:
         """Start every node at once, wait until each answers and the cluster has `status`."""

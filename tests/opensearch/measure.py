@@ -11,8 +11,6 @@ import argparse
 import sys
 import time
 
-from opensearchpy import OpenSearch
-
 from tests.opensearch import install
 from tests.opensearch.cluster import Cluster
 from tests.opensearch.conftest import TEST_JAVA_OPTS
@@ -46,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     for size in (1, 3):
         with Cluster(setup, size, heap_mb=args.heap_mb, java_opts=args.java_opts) as cluster:
             describe(cluster, f"{size} node{'s' if size > 1 else ''}")
-            client = OpenSearch(cluster.urls)
+            client = cluster.client()
             create_index(client, "measure", shards=size, replicas=min(1, size - 1))
             client.close()
             time.sleep(2)

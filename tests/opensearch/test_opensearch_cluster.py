@@ -4,8 +4,7 @@ keeps answering searches when a node is killed, and takes the node back after a 
 from __future__ import annotations
 
 import pytest
-from opensearchpy import OpenSearch
-
+from tests.opensearch.cluster import connect
 from tests.opensearch.sample import ARTICLES, create_index, hit_ids, search
 
 pytestmark = pytest.mark.opensearch
@@ -14,7 +13,7 @@ INDEX = "articles"
 
 @pytest.fixture(scope="module")
 def cluster(opensearch_cluster):
-    client = OpenSearch(opensearch_cluster.urls)
+    client = opensearch_cluster.client()
     # The lost node's replicas wait for it (no copying onto the two others meanwhile), so the
     # cluster stays yellow until the node is back, however slow the machine.
     create_index(client, INDEX, shards=3, replicas=1,
@@ -24,7 +23,7 @@ def cluster(opensearch_cluster):
 
 
 def shard_copies(url: str) -> list[dict]:
-    client = OpenSearch([url])
+    client = connect([url])
     try:
         return client.cat.shards(index=INDEX, format="json")
     finally:
@@ -33,7 +32,7 @@ def shard_copies(url: str) -> list[dict]:
 
 def assert_every_node_finds_everything(urls: list[str]) -> None:
     for url in urls:
-        client = OpenSearch([url])
+        client = connect([url])
         try:
             assert client.count(index=INDEX)["count"] == len(ARTICLES), url
             result = search(client, INDEX, "cafe zurich")
@@ -58,7 +57,7 @@ def test_three_nodes_form_one_green_cluster_with_shards_on_each(cluster):
 
 def test_a_killed_node_leaves_the_cluster_searching_and_rejoins_after_a_restart(cluster):
     cluster.wait_health("green", nodes=3)
-    client = OpenSearch(cluster.urls)
+    client = cluster.client()
     manager_id = client.cat.cluster_manager(format="json")[0]["node"]
     client.close()
     victim = next(n for n in cluster.nodes if n.name == manager_id)  # the hardest node to lose
@@ -69,7 +68,7 @@ def test_a_killed_node_leaves_the_cluster_searching_and_rejoins_after_a_restart(
     health = cluster.wait_health("yellow", nodes=2)
     assert health["status"] == "yellow" and health["unassigned_shards"] > 0
     assert_every_node_finds_everything(cluster.urls)
-    everyone = OpenSearch([n.url for n in cluster.nodes])  # the dead node's address included
+    everyone = connect([n.url for n in cluster.nodes])  # the dead node's address included
     try:
         for _ in range(6):  # the client skips the dead address and retries on the others
             assert hit_ids(search(everyone, INDEX, "weapons")) == {"weapons"}

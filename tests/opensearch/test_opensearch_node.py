@@ -11,8 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-from opensearchpy import OpenSearch
-
 from tests.opensearch.cluster import remove_stale_folders
 from tests.opensearch.sample import create_index, hit_ids, search
 
@@ -22,7 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def client(opensearch_node):
-    client = OpenSearch([opensearch_node.url])
+    client = opensearch_node.client()
     create_index(client, "smoke")
     yield client
     client.indices.delete(index="smoke")
