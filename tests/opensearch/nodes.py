@@ -120,7 +120,9 @@ class Node:
         self.setup.give(self.folder)
 
     def start(self) -> None:
-        """Start the node's process (on its existing data, if any); `wait_ready()` waits."""
+        """Start the node's process (on its existing data, if any); `wait_ready()` waits.
+
+        The node is killed when the calling thread ends: call from a thread that outlives it."""
         if self.alive():
             raise NodeFailed(f"{self.name} is already running")
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
