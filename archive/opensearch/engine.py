@@ -142,11 +142,13 @@ class OpenSearchArchive:
         self.client.indices.create(index=name, body=index_body(self.settings, loading),
                                    request_timeout=max(self.settings.timeout, 120))
 
-    def _sink(self, name: str, stories, hold: bool) -> DocumentSink:
+    def _sink(self, name: str, stories, rebuild: bool) -> DocumentSink:
+        """An update's sink holds its documents until the commit; a rebuild's sends batches."""
         bulk = BulkWriter(self.client, name, self.settings.where,
                           timeout=max(self.settings.timeout * 4, 120),
-                          hold_bytes=HOLD_BYTES if hold else 0)
-        return GuardedSink(bulk, stories, lambda f, v: self._ids(name, f, v), self)
+                          hold_bytes=0 if rebuild else HOLD_BYTES)
+        refresh = (lambda: self.client.indices.refresh(index=name)) if rebuild else None
+        return GuardedSink(bulk, stories, lambda f, v: self._ids(name, f, v), self, refresh)
 
     @contextlib.contextmanager
     def update(self) -> Iterator[DocumentSink]:
@@ -160,7 +162,7 @@ class OpenSearchArchive:
                 name = self._new_name()
                 self._create(name, loading=False)
                 self._publish(name, [])
-        sink = self._sink(name, IndexStoryTable(index_lookup(self.client, name)), hold=True)
+        sink = self._sink(name, IndexStoryTable(index_lookup(self.client, name)), rebuild=False)
         try:
             with guarded(self.settings, self.client):
                 yield sink
@@ -183,7 +185,7 @@ class OpenSearchArchive:
         published = False
         folder = tempfile.TemporaryDirectory(prefix="morgue-stories-")
         table = StoryTable(Path(folder.name) / "stories.sqlite", bulk=True)
-        sink = self._sink(name, table, hold=False)
+        sink = self._sink(name, table, rebuild=True)
         try:
             with guarded(self.settings, self.client):
                 yield sink
@@ -402,8 +404,8 @@ class OpenSearchArchive:
 class GuardedSink(DocumentSink):
     """A DocumentSink whose failures are domain errors (callers may handle them per file)."""
 
-    def __init__(self, bulk, stories, indexed_ids, archive: OpenSearchArchive):
-        super().__init__(bulk, stories, indexed_ids)
+    def __init__(self, bulk, stories, indexed_ids, archive: OpenSearchArchive, refresh=None):
+        super().__init__(bulk, stories, indexed_ids, refresh)
         self.settings, self.client = archive.settings, archive.client
 
     add = guard(DocumentSink.add)

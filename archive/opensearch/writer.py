@@ -26,13 +26,17 @@ class DocumentSink:
     """Receives articles for one write transaction (see `OpenSearchArchive.update/rebuild`)."""
 
     def __init__(self, bulk: BulkWriter, stories,
-                 indexed_ids: Callable[[str, str], list[str]]):
+                 indexed_ids: Callable[[str, str], list[str]],
+                 refresh: Callable[[], None] | None = None):
         self._bulk = bulk
         self._stories = stories  # a story table: assign(id, fingerprint), close()
         self._sequence = Sequence()
         # indexed_ids(field, value): ids of committed documents with that path or id.
         self._indexed_ids = indexed_ids
-        self._paths: dict[str, set[str]] = defaultdict(set)  # this transaction's adds
+        # An update remembers the ids it adds per path (the index shows them only after its
+        # commit); a rebuild, which may add millions, sends and refreshes before looking.
+        self._refresh = refresh
+        self._paths: dict[str, set[str]] | None = defaultdict(set) if refresh is None else None
         self.added = 0
 
     def add(self, article: Article, fingerprint_: Fingerprint | None = None) -> None:
@@ -42,7 +46,8 @@ class DocumentSink:
         key = self._stories.assign(article.id, fp)
         source = to_source(article, story_source(key, fp, self._sequence.next()))
         self._bulk.index_doc(article.id, source)
-        self._paths[article.path].add(article.id)
+        if self._paths is not None:
+            self._paths[article.path].add(article.id)
         self.added += 1
 
     def delete(self, article_id: str) -> None:
@@ -50,7 +55,13 @@ class DocumentSink:
 
     def delete_path(self, path: str) -> None:
         """Delete every article of a corpus file (committed ones, and this transaction's)."""
-        for doc_id in sorted(set(self._indexed_ids("path", path)) | self._paths.pop(path, set())):
+        if self._paths is None:
+            self._bulk.flush()
+            self._refresh()
+            ids = set(self._indexed_ids("path", path))
+        else:
+            ids = set(self._indexed_ids("path", path)) | self._paths.pop(path, set())
+        for doc_id in sorted(ids):
             self._bulk.delete_doc(doc_id)
 
     @property

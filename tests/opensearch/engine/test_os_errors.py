@@ -157,8 +157,8 @@ def test_a_wrong_password_and_a_missing_user_are_named(proxy, os_settings):
 def test_the_password_is_never_shown_nor_logged(proxy, os_settings, corpus, tmp_path,
                                                 monkeypatch, caplog):
     caplog.set_level(logging.DEBUG)
-    for name in ("opensearch", "opensearchpy.trace", "urllib3"):
-        logging.getLogger(name).setLevel(logging.DEBUG)
+    for name in ("opensearch", "opensearchpy.trace", "urllib3"):  # restored after the test
+        caplog.set_level(logging.DEBUG, logger=name)
     seen: list[str] = []
     good = replace(os_settings, urls=(proxy.url,), ca=proxy.ca, user=USER, password=SECRET)
     archive = OpenSearchArchive(good)

@@ -78,6 +78,30 @@ def test_deletions_and_additions_apply_in_order(os_archive):
     assert os_archive.stats().articles == 0
 
 
+def test_a_rebuild_can_delete_what_it_wrote(os_archive):
+    with os_archive.rebuild() as sink:
+        for n in range(3):
+            sink.add(article(n))
+        sink.delete_path("wire/1.txt")
+    assert sorted(os_archive.path_digests()) == ["wire/0.txt", "wire/2.txt"]
+
+
+def test_corrections_takedowns_and_restores(os_archive, corpus):
+    from indexer import edits, takedown
+
+    assert pipeline.rebuild(os_archive, corpus, workers=1).ok
+    (article_id,) = os_archive.ids_for_sha256(next(iter(os_archive.path_digests().values())))
+    before = os_archive.get(article_id)
+    _change, after = edits.correct(os_archive, corpus, before, {"title": "A corrected title"},
+                                   by="editor")
+    assert after.title == "A corrected title" and os_archive.get(article_id) == after
+    record = takedown.take_down(os_archive, corpus, after, "error", "wrong file", by="editor")
+    assert os_archive.path_digests() == {}
+    _item, articles = takedown.restore(os_archive, corpus, record.kept)
+    assert [a.title for a in articles] == ["A corrected title"]
+    assert os_archive.get(articles[0].id) == articles[0]
+
+
 def test_an_update_that_fails_before_its_commit_changes_nothing(os_archive):
     with os_archive.update() as sink:
         sink.add(article(1))
