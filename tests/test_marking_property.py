@@ -14,7 +14,6 @@ articles and news pages of the extraction set.
 
 from __future__ import annotations
 
-import gzip
 import re
 import tarfile
 from types import SimpleNamespace
