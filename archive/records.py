@@ -147,7 +147,7 @@ class Facet:
 
 @dataclass(frozen=True)
 class Hit:
-    article: Article
+    article: Article  # a long body is cut to its opening (the archive's `get` has it whole)
     rank: int
     score: float | None
     snippets: tuple[str, ...]  # HTML: text escaped, matched words in <mark>
