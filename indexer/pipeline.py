@@ -163,6 +163,7 @@ def _apply_overrides(draft: Draft, meta: dict[str, str], where: str) -> None:
         if published is None:
             raise ExtractionError(f"the given date {meta['date']!r} is not a usable date")
         draft.published, draft.date_precision, draft.date_source = published, precision, "given"
+        draft.date_confidence = None  # the date was given, not weighed
 
 
 def finish(draft: Draft, relpath: str, sha256: str, fmt: str,
@@ -187,6 +188,8 @@ def finish(draft: Draft, relpath: str, sha256: str, fmt: str,
         outlet_source=draft.outlet_source if draft.outlet else None,
         published=draft.published, date_precision=draft.date_precision if draft.published else None,
         date_source=draft.date_source if draft.published else None,
+        date_confidence=draft.date_confidence if draft.published else None,
+        date_candidates=tuple(draft.date_candidates),
         url=draft.url or None, language=language, age_banner=draft.age_banner,
         dateline=draft.dateline, agency=draft.agency, source_id=draft.source_id,
         topics=tuple(draft.topics), places=tuple(draft.places), people=tuple(draft.people),
