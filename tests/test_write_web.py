@@ -105,7 +105,7 @@ def test_uploads_are_added_like_the_command_line_adds_them(editor, corpus, cli, 
 def test_the_command_line_and_the_web_store_the_same_way(app, editor, tmp_path):
     """Equal inputs give equal corpus files, sidecars (but the time) and articles."""
     from archive import Config, open_archive
-    from indexer import pipeline
+    from indexer import adding
 
     html = page_html("Same layout", "A story about cranes and ships at the quay.")
     resp = upload(editor, [(html, "layout.html")], date="2017-06", title="Given title")
@@ -113,7 +113,7 @@ def test_the_command_line_and_the_web_store_the_same_way(app, editor, tmp_path):
     cli_corpus = tmp_path / "cli-corpus"
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "layout.html").write_bytes(html)
-    report = pipeline.add(open_archive(Config(cli_corpus, tmp_path / "cli-index")), cli_corpus,
+    report = adding.add(open_archive(Config(cli_corpus, tmp_path / "cli-index")), cli_corpus,
                           [tmp_path / "in" / "layout.html"], {"date": "2017-06",
                                                               "title": "Given title"})
     article = report.outcomes[0].articles[0]
