@@ -200,13 +200,13 @@ def optimize(obj: Context, wait: float) -> None:
 @handles_errors
 def add(obj: Context, paths: tuple[Path, ...], outlet, date_, url, title, wait, as_json) -> None:
     """Copy articles into the corpus and index them (searchable when this returns)."""
-    from indexer import pipeline
+    from indexer import adding
 
     meta = {"outlet": outlet, "date": date_, "url": url, "title": title}
-    problem = pipeline.override_problem(meta)
+    problem = adding.override_problem(meta)
     if problem:
         raise click.BadParameter(problem[1], param_hint=f"--{problem[0]}")
-    report = pipeline.add(obj.archive, obj.config.corpus_dir, list(paths), meta,
+    report = adding.add(obj.archive, obj.config.corpus_dir, list(paths), meta,
                           progress=_progress("Adding"), on_wait=_wait_message, lock_wait=wait)
     for rel in report.added_files:
         click.echo(f"added corpus/{rel}", err=True)
@@ -225,7 +225,8 @@ def add(obj: Context, paths: tuple[Path, ...], outlet, date_, url, title, wait, 
 @handles_errors
 def extract(obj: Context, paths: tuple[Path, ...], as_json: bool) -> None:
     """Show what the indexer extracts from files, changing nothing."""
-    from indexer.pipeline import Problem, extract_paths
+    from indexer.adding import extract_paths
+    from indexer.report import Problem
 
     failed = False
     for result in extract_paths(paths, obj.config.corpus_dir):

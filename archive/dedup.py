@@ -70,21 +70,33 @@ def story_text(title: str, body: str) -> str:
     return normalise(body) or normalise(title)
 
 
+CHUNK = 1 << 15  # shingle hashes permuted at a time (a CHUNK x PERMUTATIONS array, 16 MB)
+
+
 def signature(text: str) -> np.ndarray | None:
-    """The MinHash signature of a normalised text (None when it is too short to compare)."""
+    """The MinHash signature of a normalised text (None when it is too short to compare).
+
+    Linear in the text, in bounded memory: the shingle hashes are permuted a
+    chunk at a time, keeping the running minimum (a repeated shingle changes no
+    minimum, so they need no de-duplication).
+    """
     words = text.split()
     if len(words) < MIN_WORDS:
         return None
-    # Each word hashed once; a shingle's hash combines its words' hashes (all mod 2**64).
-    word_hashes = np.fromiter((zlib.crc32(w.encode("utf-8")) for w in words), dtype=np.uint64,
-                              count=len(words))
+    # Each distinct word hashed once; a shingle's hash combines its words' hashes (mod 2**64).
+    crc = {w: zlib.crc32(w.encode("utf-8")) for w in dict.fromkeys(words)}
+    word_hashes = np.fromiter(map(crc.__getitem__, words), dtype=np.uint64, count=len(words))
     n = len(words) - SHINGLE + 1
     hashes = np.zeros(n, dtype=np.uint64)
     for i in range(SHINGLE):
         hashes = hashes * _MIX + word_hashes[i:i + n]
-    hashes = np.unique(hashes)
-    values = (hashes[:, None] * _A[None, :] + _B[None, :]) >> _SHIFT  # wraps mod 2**64
-    return values.min(axis=0).astype(np.uint32)
+    low = np.full(PERMUTATIONS, np.iinfo(np.uint64).max, dtype=np.uint64)
+    for at in range(0, n, CHUNK):
+        values = hashes[at:at + CHUNK, None] * _A[None, :]  # wraps mod 2**64
+        values += _B[None, :]
+        values >>= _SHIFT
+        np.minimum(low, values.min(axis=0), out=low)
+    return low.astype(np.uint32)
 
 
 def _int64(raw: bytes) -> int:

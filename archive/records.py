@@ -41,6 +41,55 @@ class AgeWarning:
         return {"text": self.text, "years": self.years, "source": self.source}
 
 
+# What each date source is called when shown to people.
+DATE_SOURCE_NAMES = {
+    "url": "the URL", "json-ld": "the page's JSON-LD", "meta": "the page's meta tags",
+    "microdata": "the page's microdata", "time-published": "a publication time element",
+    "time": "a time element", "label": "a label in the page text",
+    "htmldate": "htmldate's scan of the page", "text": "the page text",
+}
+
+
+@dataclass(frozen=True)
+class DateCandidate:
+    """A publication day some of an article's sources give, with those sources."""
+
+    day: dt.date
+    sources: tuple[str, ...]  # e.g. ("url", "meta"); names in DATE_SOURCE_NAMES
+
+    def label(self) -> str:
+        """The day and where it comes from, for people ("2019-03-04 from the URL")."""
+        names = [DATE_SOURCE_NAMES.get(s, s) for s in self.sources] or ["an unknown source"]
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        return f"{self.day.isoformat()} from {listed}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"date": self.day.isoformat(), "sources": list(self.sources)}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "DateCandidate | None":
+        """A candidate from `as_dict()` output; None when it is not one."""
+        if not isinstance(data, dict) or not isinstance(data.get("date"), str):
+            return None
+        try:
+            day = dt.date.fromisoformat(data["date"][:10])
+        except ValueError:
+            return None
+        sources = data.get("sources")
+        sources = [sources] if isinstance(sources, str) else sources if isinstance(sources, list) else []
+        return cls(day, tuple(dict.fromkeys(str(s) for s in sources if isinstance(s, str) and s.strip())))
+
+
+def date_candidates(values: Any) -> tuple[DateCandidate, ...]:
+    """Candidates from a list of `DateCandidate.as_dict()` outputs, one per day (sources merged)."""
+    merged: dict[dt.date, tuple[str, ...]] = {}
+    for value in values if isinstance(values, list) else []:
+        cand = value if isinstance(value, DateCandidate) else DateCandidate.from_dict(value)
+        if cand is not None:
+            merged[cand.day] = tuple(dict.fromkeys(merged.get(cand.day, ()) + cand.sources))
+    return tuple(DateCandidate(day, sources) for day, sources in merged.items())
+
+
 @dataclass(frozen=True)
 class Article:
     """One article as the archive stores it: where it came from and what was extracted."""
@@ -58,6 +107,8 @@ class Article:
     published: dt.date | None = None
     date_precision: str | None = None  # "day", "month", "year" or None
     date_source: str | None = None  # e.g. "json-ld", "meta", "url", "header", "text"
+    date_confidence: float | None = None  # how sure the date is (0-1), when it was weighed
+    date_candidates: tuple[DateCandidate, ...] = ()  # every day the sources gave (shown when unsure)
     url: str | None = None
     language: str | None = None
     age_banner: AgeBanner | None = None
@@ -78,6 +129,11 @@ class Article:
     def year(self) -> int | None:
         return self.published.year if self.published else None
 
+    @property
+    def date_source_name(self) -> str | None:
+        """Where the date comes from, for people ("the URL", "the page's JSON-LD", "header")."""
+        return DATE_SOURCE_NAMES.get(self.date_source, self.date_source) if self.date_source else None
+
     def age_warning(self, today: dt.date | None = None) -> AgeWarning | None:
         """The age warning to show today (see `archive.age.age_warning`)."""
         from archive.age import age_warning
@@ -91,6 +147,7 @@ class Article:
         for name in TAG_FIELDS:
             data[name] = list(data[name])
         data["published"] = self.published.isoformat() if self.published else None
+        data["date_candidates"] = [c.as_dict() for c in self.date_candidates]
         data["age_banner"] = self.age_banner.as_dict() if self.age_banner else None
         data["added"] = self.added.isoformat() if self.added else None
         warning = self.age_warning(today)
@@ -105,6 +162,10 @@ class Article:
         values["authors"] = tuple(values.get("authors") or ())
         for name in TAG_FIELDS:
             values[name] = tuple(values.get(name) or ())
+        values["date_candidates"] = date_candidates(values.get("date_candidates"))
+        confidence = values.get("date_confidence")
+        if not isinstance(confidence, (int, float)) or isinstance(confidence, bool) or not 0 <= confidence <= 1:
+            values["date_confidence"] = None
         published = values.get("published")
         if isinstance(published, str):
             values["published"] = dt.date.fromisoformat(published[:10])
@@ -147,7 +208,7 @@ class Facet:
 
 @dataclass(frozen=True)
 class Hit:
-    article: Article
+    article: Article  # a long body is cut to its opening (the archive's `get` has it whole)
     rank: int
     score: float | None
     snippets: tuple[str, ...]  # HTML: text escaped, matched words in <mark>

@@ -19,6 +19,7 @@ from archive.records import Suggestion
 FEW_RESULTS = 3  # suggest only when a query finds fewer articles than this
 RARE = 2  # a query word found in at most this many articles may be a misspelling
 _WORD = re.compile(r"\w+", re.UNICODE)
+WRITTEN_FORM_CHARS = 20_000  # how much of an article is read for a stem's written form
 
 
 def _frequency(reader, text: str) -> int:
@@ -64,13 +65,18 @@ def _best_correction(reader, text: str, vocab=None) -> str | None:
 
 
 def _written_form(searcher, analyzer, term: str) -> str:
-    """The word as written in an article for an index term (a stem), lower-cased."""
-    for docnum in searcher.docs_for_query(wq.Term("body", term)):
-        body = searcher.stored_fields(docnum).get("body", "")
+    """The word as written in an article for an index term (a stem), lower-cased.
+
+    The openings of the first three articles holding it are read (the whole of
+    a long article would take seconds); without the word there, the term
+    itself is shown.
+    """
+    docs = searcher.docs_for_query(wq.Term("body", term))
+    for _n, docnum in zip(range(3), docs):
+        body = searcher.stored_fields(docnum).get("body", "")[:WRITTEN_FORM_CHARS]
         for token in analyzer(body, chars=True, mode="index"):
             if token.text == term:
                 return body[token.startchar:token.endchar].lower()
-        break
     return term
 
 

@@ -24,6 +24,9 @@ from archive.dedup import TABLE_FILE, Clusterer, Fingerprint, StoryTable, story_
 from archive.records import Article, Version
 
 MORE_LIKE_THIS = 5
+# "More like this" takes an article's key terms from this much of its body: the analyzer
+# reads about 0.5 MB a second, and a long transcript's opening tells what it is about.
+KEY_TERM_CHARS = 50_000
 
 
 def writer_clusterer(generation: Path, rebuild: bool) -> Clusterer:
@@ -214,14 +217,18 @@ def versions(searcher, article: Article, from_stored) -> list[Version]:
         return []
     dates = LeafColumn(searcher, "date")
     docs = [d for d in searcher.docs_for_query(wq.Term("story", key))]
-    mine = story_text(article.title, article.body)
+    mine = None  # the normalised text, only when there is another version to compare
     out = []
     for d in earliest_first(docs, dates):
         other = from_stored(searcher.stored_fields(d))
         if other.id == article.id:
             continue
-        out.append(Version(other.id, other.title, other.outlet, other.published,
-                           identical=story_text(other.title, other.body) == mine))
+        if other.body == article.body and other.title == article.title:
+            identical = True
+        else:
+            mine = mine if mine is not None else story_text(article.title, article.body)
+            identical = story_text(other.title, other.body) == mine
+        out.append(Version(other.id, other.title, other.outlet, other.published, identical))
     return out
 
 
@@ -232,7 +239,8 @@ def more_like_this(searcher, article: Article, from_stored, top: int = MORE_LIKE
     if docnum is None or not article.body.strip():
         return []
     key = story_key(searcher, article.id)
-    terms = searcher.key_terms_from_text("body", article.body, numterms=12, normalize=True)
+    terms = searcher.key_terms_from_text("body", article.body[:KEY_TERM_CHARS], numterms=12,
+                                         normalize=True)
     if not terms:
         return []
     q = wq.Or([wq.Term("body", word, boost=weight) for word, weight in terms])
@@ -246,6 +254,6 @@ def more_like_this(searcher, article: Article, from_stored, top: int = MORE_LIKE
     return out
 
 
-__all__ = ["story_codes", "story_hashes", "count_stories", "page_of_story_codes", "StoryPage", "writer_clusterer", "story_fields", "group_by_story", "earliest_first", "versions",
+__all__ = ["story_hashes", "count_stories", "page_of_story_codes", "StoryPage", "writer_clusterer", "story_fields", "group_by_story", "earliest_first", "versions",
            "page_of_stories", "in_order",
            "more_like_this", "story_key", "MORE_LIKE_THIS"]

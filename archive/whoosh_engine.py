@@ -20,7 +20,9 @@ from archive.errors import ArchiveError, ArticleNotFound, BadQuery, IndexCorrupt
 from archive.query import DateRange, ParsedQuery, parse_date_range, parse_query
 from archive.records import (Article, Facet, FacetValue, Hit, IndexStats, SearchPage,
                              SearchRequest, SORTS)
-from archive.snippets import lead, make_snippets, mark_text, query_terms
+from archive.parts import ArticlePart, marked_part
+from archive.snippets import PageSnippets
+from archive.whoosh_terms import query_terms
 from archive.store import (INDEX_NAME, ArchiveLock, IndexStore, SearcherPool, die_with_parent,
                            whoosh_writer)
 from archive.whoosh_schema import FACET_FIELDS, from_stored, to_document
@@ -32,6 +34,9 @@ from archive import export
 from archive.records import ResultStream, Version
 
 MAX_PAGE = 1000
+# A hit carries the opening of its article's body only (the article page reads the whole
+# text): search pages are cached, and a long transcript must not be kept once per page.
+HIT_BODY_CHARS = 20_000
 MAX_PAGE_SIZE = 100
 # Filters that are not column facets.
 SPECIAL_FILTERS = ("year", "age", "date")
@@ -255,7 +260,6 @@ class WhooshArchive:
 
     def stats(self) -> IndexStats:
         searcher = self._searcher()
-        reader = searcher.reader()
         live = np.flatnonzero(self.columns.live(searcher))
         ordinals = self.columns.array(searcher, "date")[live]
         dates = ordinals[ordinals > 0].tolist()
@@ -268,8 +272,8 @@ class WhooshArchive:
             newest=dt.date.fromordinal(max(dates)) if dates else None,
             formats=dict(formats.most_common()))
 
-    def marked_text(self, article: Article, query_text: str) -> tuple[list[str], int]:
-        """The article's paragraphs as HTML with the query's words marked, and the mark count."""
+    def marked_part(self, article: Article, query_text: str, number: int = 1) -> ArticlePart:
+        """Part `number` of the article's body with the query's words marked (archive.parts)."""
         searcher = self._searcher()
         terms: frozenset[str] = frozenset()
         if query_text.strip():
@@ -277,7 +281,7 @@ class WhooshArchive:
                 parsed = parse_query(query_text, searcher.schema)
                 terms = query_terms(parsed.query, searcher.reader())
         body = searcher.schema["body"]
-        return mark_text(article.body, terms, body.fold, body.tokens)
+        return marked_part(article.title, article.body, number, terms, body.fold, body.tokens)
 
     def search(self, request: SearchRequest, today: dt.date | None = None,
                with_facets: bool = True, facet_limit: int | None = fc.FACET_LIMIT,
@@ -335,6 +339,7 @@ class WhooshArchive:
                 rank = ranking.fallback_ranking(parsed, loose, len(final))
                 matched, final = wider, wider_final
         parsed = rank.parsed
+        marking = parsed.query  # snippets mark these words (not the feedback words added below)
         if _stream:  # export(): the same matches, every one of them
             return self._stream(request, parsed, searcher, final, budget)
 
@@ -356,7 +361,7 @@ class WhooshArchive:
             expanded = ranking.expand(searcher, parsed, final, self._lengths(searcher), memo)
             parsed = expanded or parsed
         # Without filters the ranking pass needs no filter set.
-        hits = self._page(request, parsed, searcher, final, budget, memo=memo,
+        hits = self._page(request, parsed, searcher, final, budget, memo=memo, marking=marking,
                           filtered=bool(filter_sets or parsed.dates) or parsed.query is None
                           or rank.widened or expanded is not None)
         notes = []
@@ -450,7 +455,8 @@ class WhooshArchive:
 
     def _page(self, request: SearchRequest, parsed: ParsedQuery, searcher,
               final: DocSet, budget: Budget | None = None, filtered: bool = True,
-              memo: dict | None = None) -> list[Hit]:
+              memo: dict | None = None, marking=None) -> list[Hit]:
+        """One page of hits with snippets; `marking` is the query whose words they mark."""
         start = (request.page - 1) * request.page_size
         end = start + request.page_size
         if not final or start >= len(final):
@@ -505,8 +511,11 @@ class WhooshArchive:
                 scores[docnum] = score
         if not shown:
             return []
-        terms = query_terms(parsed.query, searcher.reader()) if with_terms else frozenset()
+        if marking is None:
+            marking = parsed.query
+        terms = query_terms(marking, searcher.reader()) if with_terms else frozenset()
         body_field = searcher.schema["body"]
+        snippets_of = PageSnippets(terms, body_field.fold, body_field.tokens)
         hits = []
         for rank, docnum in enumerate(shown, start=start + 1):
             try:
@@ -514,9 +523,9 @@ class WhooshArchive:
             except Exception as exc:
                 raise IndexCorrupt(f"stored fields of document {docnum} are damaged: {exc}"
                                    ) from None
-            snippets = make_snippets(article.body, terms, body_field.fold, body_field.tokens)
-            if not snippets:
-                snippets = (lead(article.body),)
+            snippets = snippets_of.snippets(article.body)
+            if len(article.body) > HIT_BODY_CHARS:  # pages are cached: keep no long text
+                article = article.replace(body=article.body[:HIT_BODY_CHARS])
             score = scores.get(docnum)
             score = round(score, 4) if score is not None and request.sort == "relevance" \
                 and parsed.query is not None else None
@@ -528,6 +537,8 @@ class WhooshArchive:
                 story = stories.story_of(story_col, docnum)
                 versions = len(groups.get(story, ())) - 1
             hits.append(Hit(article, rank, score, snippets, story, max(0, versions)))
+        budget.notes.extend(snippets_of.notes())
+        budget.partial = budget.partial or snippets_of.late > 0
         return hits
 
     def _matches(self, searcher, q, memo: dict) -> DocSet:

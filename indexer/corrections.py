@@ -112,6 +112,7 @@ def apply_corrections(draft: Draft, meta: dict[str, Any]) -> None:
             draft.date_source = EDITOR_SOURCE
         else:
             draft.published = draft.date_precision = draft.date_source = None
+        draft.date_confidence = None  # set by a person, not weighed
 
 
 def sidecar_path(corpus: Path, relpath: str) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from archive.records import AgeBanner
+from archive.records import AgeBanner, DateCandidate
 
 
 class ExtractionError(Exception):
@@ -39,6 +39,8 @@ class Draft:
     published: dt.date | None = None
     date_precision: str | None = None  # "day", "month" or "year"
     date_source: str | None = None  # "header", "json-ld", "meta", "url", "text", "warc"...
+    date_confidence: float | None = None  # how sure the date is (0-1), when its sources were weighed
+    date_candidates: list[DateCandidate] = field(default_factory=list)  # every day the sources gave
     url: str | None = None
     language: str | None = None
     age_banner: AgeBanner | None = None

@@ -14,7 +14,8 @@ from archive import Archive, Article, CorpusError
 from indexer.corpus import CorpusFile, read_sidecar
 from indexer.corrections import Correction, record_correction, restore_sidecar, sidecar_path
 from indexer.formats import detect_format
-from indexer.pipeline import FileResult, _map, extract_corpus_file
+from indexer.pipeline import _map, extract_corpus_file
+from indexer.report import FileResult
 from indexer.workers import FILE_SECONDS
 
 

@@ -12,7 +12,8 @@ from indexer.authors import agency_name, clean_authors
 from indexer.decode import decode_html
 from indexer.draft import Draft, ExtractionError, NoArticleText
 from indexer.html_body import extract_body, find_banner
-from indexer.html_date import page_date
+from indexer.date_model import judge
+from indexer.html_date import gather
 from indexer.html_meta import PageMeta, ld_names, read_meta
 from indexer.outlets import canonical_outlet, outlet_for_domain
 
@@ -119,9 +120,9 @@ def page_metadata(html: str, url: str | None = None, tree: Any = None,
     names, draft.agency = clean_authors(_raw_authors(pm, tree))
     not_people = {(draft.outlet or "").lower(), (site or "").lower()}
     draft.authors = [n for n in names if n.lower() not in not_people]
-    found = page_date(tree, pm, draft.url)
-    if found:
-        draft.published, draft.date_precision, draft.date_source = found
+    verdict = judge(gather(tree, pm, draft.url))
+    draft.published, draft.date_precision, draft.date_source = verdict.day, verdict.precision, verdict.source
+    draft.date_confidence, draft.date_candidates = verdict.confidence, list(verdict.candidates)
     return draft
 
 

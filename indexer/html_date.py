@@ -1,11 +1,12 @@
-"""The publication date of a parsed HTML page: candidates from every source, weighed together."""
+"""The dates a parsed HTML page offers for its publication, each with the source that gives it."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 from collections import Counter
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,7 +18,12 @@ from indexer.dates import (
 from indexer.html_meta import PageMeta
 from indexer.language import detect_language
 
-Found = tuple[dt.date, str, str]  # (date, precision, source)
+# The sources a publication date can come from, each counted once per page:
+# the page's URL; its JSON-LD, <meta> tags and microdata; <time> elements
+# labelled as the publication time and the first unlabelled one; a
+# "Published ..." label in its text; htmldate's scan of the page's header and
+# elements ("htmldate"), and htmldate's search of the whole page text ("text").
+SOURCES = ("url", "json-ld", "meta", "microdata", "time-published", "time", "label", "htmldate", "text")
 
 
 @dataclass
@@ -26,9 +32,28 @@ class Candidate:
 
     day: dt.date
     precision: str  # "day", "month" or "year"
-    source: str  # "json-ld", "meta:<name>", "microdata", "time", "label" (text), "text" (comment dates)
+    source: str  # "json-ld", "meta:<name>", "microdata", "time" or "label" (a label in the text)
     kind: str  # "published", "modified", "comment", or "time" (an unlabelled <time>)
     stamp: Stamp | None = None
+
+
+@dataclass
+class Evidence:
+    """What a page says about its publication date, source by source, before any judgement."""
+
+    days: dict[str, dt.date] = field(default_factory=dict)  # source (of SOURCES) -> the day it gives
+    url_month: dt.date | None = None  # first of the month a URL gives without a day (/2019/11/)
+    modified: frozenset[dt.date] = frozenset()  # days the page gives as its last change
+    written: frozenset[dt.date] = frozenset()  # days written out anywhere in the page text
+    search: Callable[[], dt.date | None] | None = None  # htmldate's costly text search, run on demand
+
+    def text(self) -> dt.date | None:
+        """The day htmldate's search of the page text finds (run once, on the first call)."""
+        if self.search is not None:
+            found, self.search = self.search(), None
+            if found:
+                self.days["text"] = found
+        return self.days.get("text")
 
 
 _UPDATED_WORDS = re.compile(r"updat|modif|aktualisiert|geändert|editiert|bearbeitet|mis à jour|actualiz|aggiorn"
@@ -60,20 +85,19 @@ def _meta_candidates(pm: PageMeta) -> list[Candidate]:
 
 
 def _element_stamp(el: Any) -> Stamp | None:
-    """The date an element carries; for a UTC time stamp the day shown to readers, when it shows one."""
+    """The date an element carries: its machine-readable attribute, else the date its text shows.
+
+    A UTC time stamp is read as the day the element shows readers when that is
+    within a day of it (the publisher's own calendar day).
+    """
     text = " ".join((el.text_content() or "").split())
     shown = parse_stamp(text) if 6 <= len(text) <= 40 else None
     for attr in ("datetime", "content"):
-        value = (el.get(attr) or "").strip()
-        stamp = parse_stamp(value)
-        if stamp and shown and shown.precision == "day" and stamp.day != shown.day and not value[:4].isdigit():
-            return shown  # "01-11-2023" in the attribute, "1. November 2023" on the page
+        stamp = parse_stamp((el.get(attr) or "").strip())
         if stamp:
-            if stamp.offset == 0 and stamp.minutes and shown and shown.precision == "day" and shown.offset is None:
-                if abs((shown.day - stamp.day).days) == 1:
-                    return shown  # the page rendered the UTC time in its own zone
-                if shown.day == stamp.day:
-                    return replace(stamp, offset=None)  # ... or shows UTC days: the written day stands
+            if (stamp.offset == 0 and stamp.minutes and shown and shown.precision == "day"
+                    and abs((shown.day - stamp.day).days) <= 1):
+                return replace(stamp, day=shown.day, offset=None)
             return stamp
     return shown
 
@@ -83,7 +107,7 @@ _COMMENTS = re.compile(r"(?:^|[-_])(?:comments?|commentlist|kommentare?|repl(?:y
 
 
 def _is_comments(el: Any) -> bool:
-    """True for an element whose class or id names a comment section ("comment-list", "comment__date")."""
+    """True for an element whose class or id names a comment section ("comment-list", "comments")."""
     names = ((el.get("class") or "") + " " + (el.get("id") or "")).split()
     return any(_COMMENTS.search(n) for n in names if not n.lower().startswith(("category-", "tag-")))
 
@@ -91,21 +115,6 @@ def _is_comments(el: Any) -> bool:
 def _in_comments(el: Any) -> bool:
     """True for an element inside a reader-comment section (its dates are not the article's)."""
     return any(_is_comments(anc) for anc in el.iterancestors())
-
-
-# Elements whose class contains "date" in any case, found by libxml2.
-_DATE_CLASS = ".//*[contains(translate(@class, 'DATE', 'date'), 'date')]"
-
-
-def _comment_dates(tree: Any) -> list[Candidate]:
-    """Dates shown in reader comments outside <time> elements (class "comment__date" and the like)."""
-    out = []
-    for el in tree.xpath(_DATE_CLASS):
-        if el.tag != "time" and (_is_comments(el) or len(el) == 0 and _in_comments(el)):
-            stamp = _element_stamp(el)
-            if stamp and plausible(stamp.day):
-                out.append(Candidate(stamp.day, stamp.precision, "text", "comment", stamp))
-    return out
 
 
 def _body_candidates(tree: Any) -> list[Candidate]:
@@ -155,9 +164,8 @@ def _page_text(pm: PageMeta) -> str:
     return " ".join(" ".join(pm.text).split())
 
 
-def _label_candidates(pm: PageMeta) -> list[Candidate]:
+def _label_candidates(text: str) -> list[Candidate]:
     """Dates the page text labels as published ("Erschienen am 01.11.2023") or updated; the first of each."""
-    text = _page_text(pm)
     out = []
     for pattern, kind in ((_PUBLISHED_LABEL, "published"), (_UPDATED_LABEL, "modified")):
         for m in pattern.finditer(text):
@@ -185,7 +193,8 @@ def _page_languages(tree: Any, pm: PageMeta) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys((code, "en")))
 
 
-def _htmldate(tree: Any, url: str | None, extensive: bool, pm: PageMeta) -> Found | None:
+def htmldate_day(tree: Any, url: str | None, extensive: bool, pm: PageMeta) -> dt.date | None:
+    """The original publication day htmldate finds: in the page's header and elements, or (extensive) its text."""
     import warnings
 
     from htmldate import find_date
@@ -196,36 +205,47 @@ def _htmldate(tree: Any, url: str | None, extensive: bool, pm: PageMeta) -> Foun
     try:
         with warnings.catch_warnings(), html_tuning.date_languages(languages):
             warnings.simplefilter("ignore")  # dateutil warns about time-zone names it cannot read
-            if extensive:
-                # Its cache of parsed strings does not know the language they were read in:
-                # a page's result must not depend on the pages read before it.
-                try_date_expr.cache_clear()
+            # Its cache of parsed strings does not know the language they were read in:
+            # a page's result must not depend on the pages read before it.
+            try_date_expr.cache_clear()
             # htmldate >= 1.11 copies a tree it is given before pruning it: ours stays intact
             value = find_date(tree, url=url, original_date=True, extensive_search=extensive,
                               outputformat="%Y-%m-%d", deferred_url_extractor=True)
     except Exception:  # htmldate is lenient but not proof against every page
         return None
     found = parse_date(value) if value else None
-    if found and plausible(found[0]):
-        return found[0], "day", "text"
-    return None
+    return found[0] if found and plausible(found[0]) else None
 
 
-_GENERIC_META = {"meta:date", "meta:dc.date", "meta:dcterms.date", "meta:created"}
-# Votes per kind of evidence (measured on the dates benchmark, see bench/dates.py).
-# htmldate echoing a date we already hold adds nothing (it mostly read the same tag); measured: an echo
-# weight of 1 turned two disagreements between a generic <meta name=date> and a <time> into wrong days.
-_WEIGHTS = {"microdata": 3.0, "json-ld": 2.0, "meta": 2.0, "meta-generic": 1.0, "time-published": 2.0,
-            "time": 1.0, "label": 2.0, "url": 3.0, "htmldate-alone": 2.0, "htmldate-echo": 0.0,
-            "htmldate-extensive": 1.0}
-_SOURCE_NAMES = {"microdata": "meta", "json-ld": "json-ld", "meta": "meta", "meta-generic": "meta",
-                 "time-published": "meta", "time": "meta", "label": "text", "url": "url"}
+def collect(tree: Any, pm: PageMeta, text: str) -> list[Candidate]:
+    """Every date the page offers (JSON-LD, <meta>, microdata, <time>, labels in `text`)."""
+    return (_ld_candidates(pm) + _meta_candidates(pm) + _body_candidates(tree) + _label_candidates(text))
 
 
-def collect(tree: Any, pm: PageMeta) -> list[Candidate]:
-    """Every machine-readable date the page offers (JSON-LD, <meta>, microdata, <time>)."""
-    return (_ld_candidates(pm) + _meta_candidates(pm) + _body_candidates(tree) + _label_candidates(pm)
-            + _comment_dates(tree))
+_WRITTEN = re.compile(r"(?<![\d.])(?:" + TEXT_DATE + r")(?!\d)", re.IGNORECASE)
+_YEAR = re.compile(r"(?<!\d)(?:1[89]|20)\d\d(?!\d)")
+
+
+def written_days(text: str) -> frozenset[dt.date]:
+    """Every day written out in the text ("1. November 2023", "March 3, 2011", "01.11.2023", "2023-11-01").
+
+    The date pattern is tried only just around four-digit years: a date ends
+    with its year (at most 25 characters after its start), or starts with it (ISO).
+    """
+    spans: list[list[int]] = []
+    for year in _YEAR.finditer(text):
+        start, end = max(0, year.start() - 25), year.end() + 6
+        if spans and start <= spans[-1][1]:
+            spans[-1][1] = end  # overlapping windows are read as one
+        else:
+            spans.append([start, end])
+    out = set()
+    for start, end in spans:
+        for m in _WRITTEN.finditer(text, start, end):
+            day = text_date(m)
+            if day and plausible(day):
+                out.add(day)
+    return frozenset(out)
 
 
 def page_zone(cands: list[Candidate], tree: Any, url: str | None) -> Any:
@@ -238,104 +258,52 @@ def page_zone(cands: list[Candidate], tree: Any, url: str | None) -> Any:
     return zone_for(lang, host)
 
 
-def _swapped(day: dt.date, votes: Counter[dt.date]) -> bool:
-    return day.day <= 12 and day.day != day.month and any(
-        (v.year, v.month, v.day) == (day.year, day.day, day.month) for v in votes)
-
-
-def _vote_key(c: Candidate, first_time: bool) -> str | None:
-    if c.kind in ("modified", "comment") or c.precision != "day":
-        return None
-    if c.source == "time":
-        if not first_time:
-            return None
-        return "time-published" if c.kind == "published" else "time"
+def _source(c: Candidate) -> str:
+    """The source (of SOURCES) a published-date candidate counts for."""
     if c.source.startswith("meta:"):
-        return "meta-generic" if c.source in _GENERIC_META else "meta"
+        return "meta"
+    if c.source == "time":
+        return "time-published" if c.kind == "published" else "time"
     return c.source
 
 
-def page_date(tree: Any, pm: PageMeta, url: str | None) -> Found | None:
-    """The original publication date with its precision and source, or None when evidence is weak.
+def gather(tree: Any, pm: PageMeta, url: str | None) -> Evidence:
+    """The publication day each source of the page gives (UTC time stamps as the publisher's local day).
 
-    A day in the URL wins outright. Otherwise every source votes for the day it
-    gives (UTC time stamps turned into the publisher's local day): microdata
-    datePublished, JSON-LD, <meta> published dates, the first <time> element,
-    and htmldate's fast scan (counted fully only when it found a date none of
-    those gave, and not at all when it echoes a modification date). htmldate's
-    costly search of the page text runs only when nothing else voted. A tie
-    between different days gives no day.
+    Each source counts once, with the first date it gives. htmldate's header
+    scan mostly reads the same tags as ours: when it gives the day a tag
+    states, it counts for the local day of that tag. Its search of the page
+    text is costly and runs only when `Evidence.text` is asked for.
     """
+    ev = Evidence()
     in_url = date_from_url(url)
-    if in_url and not plausible(in_url[0]):
-        in_url = None
-    if in_url and in_url[1] == "day":
-        return in_url[0], "day", "url"
-    cands = collect(tree, pm)
+    if in_url and plausible(in_url[0]):
+        if in_url[1] == "day":
+            ev.days["url"] = in_url[0]
+        else:
+            ev.url_month = in_url[0]
+    text = _page_text(pm)
+    cands = collect(tree, pm, text)
     zone = page_zone(cands, tree, url)
-    utc_days = {c.day for c in cands if c.stamp and c.stamp.offset == 0}
-    if utc_days and any(c.day in utc_days and c.stamp and c.stamp.offset is None and c.stamp.minutes
-                        and c.source in ("time", "microdata") for c in cands):
-        zone = None  # the page shows the UTC day of its own UTC time stamps
-    votes: Counter[dt.date] = Counter()
-    source: dict[dt.date, tuple[float, str]] = {}
-    shifted: dict[dt.date, dt.date] = {}
-    seen: set[str] = set()
-    first_time = True
+    local: dict[dt.date, dt.date] = {}
+    modified = set()
     for c in cands:
         day = c.stamp.local_day(zone) if c.stamp else c.day
-        if day != c.day:
-            shifted[c.day] = day
-        key = _vote_key(c, first_time)
-        if c.source == "time" and c.kind != "comment":
-            first_time = False
-        if key is None or key in seen:
+        local.setdefault(c.day, day)
+        if c.precision != "day":
             continue
-        seen.add(key)
-        weight = _WEIGHTS[key]
-        votes[day] += weight
-        if weight > source.get(day, (0.0, ""))[0]:
-            source[day] = (weight, _SOURCE_NAMES[key])
-    fast = _htmldate(tree, url, extensive=False, pm=pm)
-    if fast:
-        day = shifted.get(fast[0], fast[0])
-        if day in votes:
-            votes[day] += _WEIGHTS["htmldate-echo"]
-        elif _swapped(day, votes):  # the same digits read the other way round: ambiguous
-            return _decide(Counter(), source, in_url)
-        elif not any(c.day == fast[0] and (c.kind == "comment" or c.kind == "modified" and votes) for c in cands):
-            if (day.month, day.day) == (1, 1):  # htmldate's guess from a bare year
-                return (day, "year", "text") if not votes else _decide(votes, source, in_url)
-            votes[day] += _WEIGHTS["htmldate-alone"]
-            source[day] = (_WEIGHTS["htmldate-alone"], "text")
-        # else: htmldate fell back on a modification date: no vote
-    if not votes:
-        ext = _htmldate(tree, url, extensive=True, pm=pm)
-        if ext and not any(c.day == ext[0] and c.kind == "comment" for c in cands):
-            day = shifted.get(ext[0], ext[0])
-            if (day.month, day.day) == (1, 1):
-                return day, "year", "text"
-            votes[day] += _WEIGHTS["htmldate-extensive"]
-            source[day] = (_WEIGHTS["htmldate-extensive"], "text")
-    best = _decide(votes, source, in_url)
-    if best and best[1] == "day" and (best[0].month, best[0].day) == (1, 1) and not any(
-            c.stamp and c.stamp.minutes and c.day == best[0] for c in cands):
-        return best[0], "year", best[2]  # 1 January without a time of day: as likely a bare year
-    return best
+        if c.kind == "modified":
+            modified.add(day)
+        elif c.kind != "comment":
+            ev.days.setdefault(_source(c), day)
+    ev.modified, ev.written = frozenset(modified), written_days(text)
+    scanned = htmldate_day(tree, url, False, pm)
+    if scanned:
+        ev.days["htmldate"] = local.get(scanned, scanned)
 
+    def search() -> dt.date | None:
+        found = htmldate_day(tree, url, True, pm)
+        return local.get(found, found) if found else None
 
-def _decide(votes: Counter[dt.date], source: dict[dt.date, tuple[float, str]],
-            in_url: tuple[dt.date, str] | None) -> Found | None:
-    if not votes:
-        return (in_url[0], "month", "url") if in_url else None
-    ranked = votes.most_common()
-    best, weight = ranked[0]
-    if len(ranked) > 1 and ranked[1][1] >= weight:  # a tie: no day, but a month if they share it
-        rival = ranked[1][0]
-        if (rival.year, rival.month) == (best.year, best.month):
-            return best.replace(day=1), "month", source[best][1]
-        return (in_url[0], "month", "url") if in_url else None
-    if in_url and ((best.year, best.month) != (in_url[0].year, in_url[0].month)
-                   or (best == in_url[0] and source[best][1] == "text")):
-        return in_url[0], "month", "url"  # a month from the URL: accept a day only inside it
-    return best, "day", source[best][1]
+    ev.search = search
+    return ev

@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from archive.records import DATE_PRECISIONS, AgeBanner
+from archive.records import DATE_PRECISIONS, AgeBanner, date_candidates
 from indexer.dates import EARLIEST, parse_date
 from indexer.decode import decode
 from indexer.draft import Draft, ExtractionError, NoArticleText, RecordError, record_problem
@@ -115,6 +115,13 @@ def parse_published(value: Any, precision: Any = None,
     return day, found_precision
 
 
+def _confidence(value: Any) -> float | None:
+    """A date confidence between 0 and 1, or None."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1:
+        return float(value)
+    return None
+
+
 def _banner(record: dict[str, Any]) -> AgeBanner | None:
     """A publisher's age banner. Our own export's `age_warning` is computed from the
     date ("source": "date") and is not a banner; when the record has `age_banner`
@@ -163,6 +170,9 @@ def parse_record(record: dict[str, Any], item: str) -> Draft:
     if published:
         draft.published, draft.date_precision = published
         draft.date_source = "header"
+        draft.date_confidence = _confidence(record.get("date_confidence"))
+    # The days an extractor found when it was unsure (our own export's `date_candidates`).
+    draft.date_candidates = list(date_candidates(record.get("date_candidates")))
     draft.age_banner = _banner(record)
     language = record.get("language")
     if isinstance(language, str) and re.fullmatch(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})?",

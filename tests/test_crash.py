@@ -285,7 +285,7 @@ def test_read_only_index_gives_a_clear_error_and_keeps_serving(tmp_path):
 
 def test_leftover_lock_files_and_half_written_generation_do_not_block(tmp_path, caplog):
     from archive import Config, SearchRequest, open_archive
-    from indexer import pipeline
+    from indexer import adding, pipeline
 
     corpus, index = tmp_path / "corpus", tmp_path / "index"
     corpus.mkdir()
@@ -303,7 +303,7 @@ def test_leftover_lock_files_and_half_written_generation_do_not_block(tmp_path, 
     (index / ".CURRENT.999999.tmp").write_text("gen-19990101T000000-1-000001")
     new = tmp_path / "b.txt"
     new.write_text(story(2, "left"))
-    report = pipeline.add(archive, corpus, [new], lock_wait=0)
+    report = adding.add(archive, corpus, [new], lock_wait=0)
     assert report.ok and report.indexed == 1
     assert archive.search(SearchRequest("left")).total == 2
     with caplog.at_level("WARNING", logger="morgue.store"):

@@ -1,21 +1,22 @@
-"""Publication dates of HTML pages: time zones, evidence voting, modified/comment dates, weak evidence."""
+"""Publication dates of HTML pages: parsing, the sources a page offers, and the confidence model."""
 
 from __future__ import annotations
 
 import datetime as dt
 import gzip
 import json
-import os
-from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from indexer.date_model import MODEL, judge
 from indexer.dates import parse_date, parse_stamp, plausible, zone_for
 from indexer.decode import decode_html
-from indexer.html import page_metadata
-
-SHARED = Path(os.environ.get("MORGUE_SHARED") or Path(__file__).resolve().parents[2] / "shared")
-DATES = SHARED / "data" / "dates"
+from indexer.html import page_metadata, parse_tree
+from indexer.html_date import SOURCES, Evidence, gather, written_days
+from indexer.html_meta import read_meta
+from tests.conftest import shared_path
 
 PROSE = "<p>The council voted on Tuesday to close the old bridge after engineers found cracks.</p>" * 4
 
@@ -25,9 +26,13 @@ def _page(head: str = "", body: str = "", lang: str = "en") -> str:
             f"<body><article><h1>Bridge closed</h1>{body}{PROSE}</article><footer>Contact us</footer></body></html>")
 
 
-def _date(html: str, url: str | None = None) -> tuple[dt.date | None, str | None, str | None]:
-    d = page_metadata(html, url)
-    return d.published, d.date_precision, d.date_source
+def _evidence(html: str, url: str | None = None) -> Evidence:
+    tree = parse_tree(html)
+    return gather(tree, read_meta(tree), url)
+
+
+def _days(html: str, url: str | None = None) -> dict[str, str]:
+    return {s: d.isoformat() for s, d in _evidence(html, url).days.items()}
 
 
 def _ld(**fields: str) -> str:
@@ -61,7 +66,7 @@ def test_impossible_dates_rejected() -> None:
     assert not plausible(dt.date.today() + dt.timedelta(days=30))
     assert not plausible(dt.date(1970, 1, 1))
     html = _page(f'<meta property="article:published_time" content="{dt.date.today().year + 2}-05-01T10:00:00Z">')
-    assert _date(html)[0] is None
+    assert "meta" not in _days(html)
 
 
 def test_local_day_of_utc_stamp() -> None:
@@ -79,114 +84,212 @@ def test_zone_from_language_and_domain() -> None:
     assert zone_for("en", "www.example.com") is None  # English alone says nothing about the region
 
 
-# --- time zones ----------------------------------------------------------------------------------
+def test_days_written_out_in_the_text() -> None:
+    text = ("Erschienen am 1. November 2023. Updated March 3, 2011; filed 2019-06-17 and 02.01.2020. "
+            "In 2018 nothing happened; call 2017 0815.")
+    assert written_days(text) == {dt.date(2023, 11, 1), dt.date(2011, 3, 3), dt.date(2019, 6, 17),
+                                  dt.date(2020, 1, 2)}
+    # dates next to each other are all read, however close their years are
+    assert written_days("2019-10-27 2019-10-28, 27.10.2019") == {dt.date(2019, 10, 27), dt.date(2019, 10, 28)}
+    assert written_days("no date here") == frozenset()
+
+
+# --- the sources of a page -----------------------------------------------------------------------
 
 def test_utc_stamp_takes_the_offset_the_page_uses_elsewhere() -> None:
     html = _page(_ld(datePublished="2020-08-25T00:23:33Z", dateModified="2020-08-24T21:30:00-04:00"))
-    assert _date(html)[:2] == (dt.date(2020, 8, 24), "day")
+    assert _days(html)["json-ld"] == "2020-08-24"
 
 
 def test_utc_stamp_near_midnight_takes_the_language_region() -> None:
-    html = _page('<meta property="article:published_time" content="2021-11-04T23:00Z">', lang="de")
-    assert _date(html)[:2] == (dt.date(2021, 11, 5), "day")
-    html = _page('<meta property="article:published_time" content="2021-11-04T23:00Z">', lang="en")
-    assert _date(html)[:2] == (dt.date(2021, 11, 4), "day")
+    meta = '<meta property="article:published_time" content="2021-11-04T23:00Z">'
+    assert _days(_page(meta, lang="de"))["meta"] == "2021-11-05"
+    assert _days(_page(meta, lang="en"))["meta"] == "2021-11-04"
 
 
 def test_explicit_offset_is_the_publishers_day() -> None:
-    html = _page(_ld(datePublished="2020-06-29T00:16:15+03:00"), lang="de")
-    assert _date(html)[:2] == (dt.date(2020, 6, 29), "day")
+    assert _days(_page(_ld(datePublished="2020-06-29T00:16:15+03:00"), lang="de"))["json-ld"] == "2020-06-29"
 
 
-def test_page_showing_the_utc_day_is_not_shifted() -> None:
-    html = _page(_ld(datePublished="2020-10-28T22:22:49Z"),
-                 '<time datetime="2020-10-28T22:22:49.000Z">28 October 2020</time>', lang="en-AU")
-    assert _date(html)[:2] == (dt.date(2020, 10, 28), "day")
+def test_time_element_showing_the_utc_day_is_not_shifted() -> None:
+    html = _page("", '<time datetime="2020-10-28T22:22:49.000Z">28 October 2020</time>', lang="en-AU")
+    assert _days(html)["time"] == "2020-10-28"
 
 
-# --- voting --------------------------------------------------------------------------------------
-
-def test_microdata_published_beats_a_generic_meta_date() -> None:
-    html = _page('<meta name="date" content="2022-01-21T15:38:44+01:00">',
-                 '<time itemprop="datePublished" datetime="2022-01-27">27.01.2022</time>', lang="de")
-    assert _date(html)[:2] == (dt.date(2022, 1, 27), "day")
-
-
-def test_modified_date_is_not_the_publication_date() -> None:
-    html = _page('<meta property="og:updated_time" content="2020-06-02T11:57:06+02:00">',
-                 '<div class="submitted"><time>31.03.2020</time></div>', lang="de")
-    assert _date(html)[:2] == (dt.date(2020, 3, 31), "day")
-    html = _page("", '<time class="updated" datetime="2018-08-29">29.08.2018</time>'
-                     '<time itemprop="datePublished" datetime="2018-06-22 10:20:00">22.06.2018</time>', lang="de")
-    assert _date(html)[:2] == (dt.date(2018, 6, 22), "day")
+def test_modified_dates_are_kept_apart() -> None:
+    ev = _evidence(_page('<meta property="og:updated_time" content="2020-06-02T11:57:06+02:00">',
+                         '<div class="submitted"><time>31.03.2020</time></div>', lang="de"))
+    assert ev.days["time"] == dt.date(2020, 3, 31) and "meta" not in ev.days
+    assert ev.modified == {dt.date(2020, 6, 2)}
+    ev = _evidence(_page("", '<time class="updated" datetime="2018-08-29">29.08.2018</time>'
+                             '<time itemprop="datePublished" datetime="2018-06-22 10:20:00">22.06.2018</time>'))
+    assert ev.days["microdata"] == ev.days["time-published"] == dt.date(2018, 6, 22)
+    assert ev.modified == {dt.date(2018, 8, 29)}
 
 
-def test_published_label_in_text_beats_the_last_change() -> None:
-    html = _page("", '<p class="footer">Letzte Änderung: 31.10.2023 - 14:49:39<br>Erschienen am: 01.11.2023</p>',
-                 lang="de")
-    assert _date(html)[:2] == (dt.date(2023, 11, 1), "day")
+def test_published_label_in_text_and_last_change() -> None:
+    ev = _evidence(_page("", '<p class="footer">Letzte Änderung: 31.10.2023 - 14:49:39<br>'
+                             'Erschienen am: 01.11.2023</p>', lang="de"))
+    assert ev.days["label"] == dt.date(2023, 11, 1)
+    assert dt.date(2023, 10, 31) in ev.modified
+    assert {dt.date(2023, 11, 1), dt.date(2023, 10, 31)} <= ev.written
 
 
-def test_dates_of_reader_comments_are_not_the_article_date() -> None:
-    html = _page("", '<div class="comments"><div class="comment"><div class="comment__date">04.02.2022 - 00:00 Uhr'
-                     '</div><p>Great piece.</p></div></div>', lang="de")
-    published, precision, _ = _date(html)
-    assert precision != "day"
+def test_dates_of_reader_comments_are_not_a_source() -> None:
+    html = _page("", '<div class="comments"><div class="comment"><time datetime="2022-02-04">04.02.2022</time>'
+                     '<p>Great piece.</p></div></div>', lang="de")
+    assert "time" not in _days(html)
 
 
-def test_disagreeing_strong_sources_give_no_day() -> None:
+def test_url_day_and_month() -> None:
+    assert _days(_page(), "https://example.com/2019/11/18/story/")["url"] == "2019-11-18"
+    ev = _evidence(_page(), "https://example.com/2019/11/story/")
+    assert "url" not in ev.days and ev.url_month == dt.date(2019, 11, 1)
+
+
+# --- the confidence model ------------------------------------------------------------------------
+
+def test_sources_that_agree_give_a_dated_article_with_its_confidence() -> None:
+    html = _page(_ld(datePublished="2019-11-18T10:00:00-05:00")
+                 + '<meta property="article:published_time" content="2019-11-18T10:00:00-05:00">',
+                 '<p class="byline">Published November 18, 2019</p>')
+    d = page_metadata(html)
+    assert (d.published, d.date_precision, d.date_source) == (dt.date(2019, 11, 18), "day", "json-ld")
+    assert MODEL.threshold <= d.date_confidence <= 1
+    assert [c.day for c in d.date_candidates] == [dt.date(2019, 11, 18)]
+    assert {"json-ld", "meta", "label"} <= set(d.date_candidates[0].sources)
+
+
+def test_sources_that_disagree_give_no_date_and_name_the_candidates() -> None:
     html = _page(_ld(datePublished="2020-03-02T10:00:00+01:00")
                  + '<meta property="article:published_time" content="2020-05-20T10:00:00+01:00">', lang="de")
-    assert _date(html)[1] != "day"
+    d = page_metadata(html)
+    assert (d.published, d.date_precision, d.date_confidence) == (None, None, None)
+    found = {c.day: c.sources for c in d.date_candidates}
+    assert set(found) == {dt.date(2020, 3, 2), dt.date(2020, 5, 20)}
+    assert found[dt.date(2020, 3, 2)] == ("json-ld",) and found[dt.date(2020, 5, 20)][0] == "meta"
 
 
-def test_ambiguous_numeric_date_gives_no_day() -> None:
-    html = _page('<meta name="date" content="11/01/2023 12:43:42">', lang="de")
-    assert _date(html)[1] != "day"
-
-
-def test_first_of_january_without_time_is_a_year() -> None:
-    html = _page('<meta itemprop="dateCreated" content="01/01/2004">')
-    published, precision, _ = _date(html)
-    assert (published, precision) == (dt.date(2004, 1, 1), "year")
-
-
-def test_url_day_and_source_recorded() -> None:
-    html = _page('<meta property="article:published_time" content="2019-11-19T10:00:00-05:00">')
-    assert _date(html, "https://example.com/2019/11/18/story/") == (dt.date(2019, 11, 18), "day", "url")
-    assert _date(html)[2] == "meta"
+def test_url_day_agreeing_with_the_page_is_named_first() -> None:
+    html = _page('<meta property="article:published_time" content="2019-11-18T10:00:00-05:00">',
+                 "<p>November 18, 2019</p>")
+    d = page_metadata(html, "https://example.com/2019/11/18/story/")
+    assert (d.published, d.date_precision, d.date_source) == (dt.date(2019, 11, 18), "day", "url")
 
 
 # --- real pages, read in place -------------------------------------------------------------------
 
-REAL = [  # (file, why)
-    ("1691900941.html", "UTC time stamp, French-Canadian page: local day is the day before"),
-    ("1789111868.html", "UTC time stamp late in the evening, Italian page: local day is the day after"),
-    ("kas.de-nordmazedonien.html", "local midnight written as 23:00Z"),
-    ("1753036930.html", "UTC stamp, but the page shows the UTC day"),
-    ("literaturkritik.de-Ann-Cotten.html", "'Erschienen am' beats 'Letzte Änderung'"),
-    ("nmb-media.de.ebay.html", "datePublished beats dateModified"),
-    ("fluter.de.vorbild.html", "og:updated_time is not the publication date"),
-    ("exxpress.at-zaehne.html", "visible '1. November 2023' beats datetime='01-11-2023'"),
-]
-
-
 def _real(name: str) -> tuple[str, str]:
-    path = DATES / "html" / f"{name}.gz"
-    if not path.is_file():
-        pytest.skip(f"shared data not found at {path} (set MORGUE_SHARED)")
-    truth = json.loads((DATES / "ground-truth.json").read_text(encoding="utf-8"))[name]
+    path = shared_path("data", "dates", "html", f"{name}.gz")
+    truth = json.loads(shared_path("data", "dates", "ground-truth.json").read_text(encoding="utf-8"))[name]
     return decode_html(gzip.decompress(path.read_bytes())), truth["date"]
 
 
-@pytest.mark.parametrize("name,why", REAL, ids=[n[:24] for n, _ in REAL])
-def test_real_page(name: str, why: str) -> None:
-    html, want = _real(name)
-    published, precision, _ = _date(html)
-    assert (published.isoformat() if published else None, precision) == (want, "day"), why
+def test_real_page_whose_sources_agree_is_dated() -> None:
+    html, want = _real("nytimes.com.blackouts.html")
+    d = page_metadata(html)
+    assert (d.published.isoformat(), d.date_precision, d.date_source) == (want, "day", "url")
+    assert d.date_confidence >= MODEL.threshold
+    assert {"url", "json-ld", "meta", "time"} <= set(d.date_candidates[0].sources)
 
 
-@pytest.mark.parametrize("name", ["kochbar.de.schneiden.html", "simmeltalzeitung.ch-Trinkwasser.html"])
-def test_real_page_with_weak_evidence_gives_no_day(name: str) -> None:
-    html, _ = _real(name)
-    assert _date(html)[1] != "day"
+def test_real_page_whose_sources_disagree_abstains_and_lists_them() -> None:
+    # JSON-LD, meta tags and htmldate give 12 April 2020; the page's <time> element 4 December 2020
+    html, _ = _real("flawlessfood.co.uk.olive.html")
+    d = page_metadata(html)
+    assert (d.published, d.date_precision, d.date_source, d.date_confidence) == (None, None, None, None)
+    found = {c.day.isoformat(): c.sources for c in d.date_candidates}
+    assert set(found) == {"2020-04-12", "2020-12-04"}
+    assert {"json-ld", "meta"} <= set(found["2020-04-12"]) and found["2020-12-04"] == ("time",)
+    assert [c.label() for c in d.date_candidates][1] == "2020-12-04 from a time element"
+
+
+def test_real_page_whose_sources_disagree_on_the_day_only_gives_the_month() -> None:
+    # a UTC time stamp read in the publisher's zone (Quebec) against the same stamp read as UTC
+    html, want = _real("1691900941.html")
+    d = page_metadata(html)
+    assert (d.published, d.date_precision) == (dt.date(2020, 8, 1), "month")
+    assert want in {c.day.isoformat() for c in d.date_candidates} and len(d.date_candidates) == 2
+
+
+# --- properties ----------------------------------------------------------------------------------
+
+def _check_verdict(day, precision, confidence, cands) -> None:
+    """What every verdict promises about its date, confidence and candidates."""
+    days = [c.day for c in cands]
+    assert len(days) == len(set(days)), "one candidate per day"
+    named = [s for c in cands for s in c.sources]
+    assert all(c.sources for c in cands) and len(named) == len(set(named)), "each source under one day"
+    assert set(named) <= set(SOURCES)
+    if precision == "day":
+        assert day in days and MODEL.threshold <= confidence <= 1
+    else:
+        assert confidence is None
+    if precision == "month":
+        assert day.day == 1 and all((d.year, d.month) == (day.year, day.month) for d in days)
+
+
+DAYS = st.dates(dt.date(2015, 1, 1), dt.date(2015, 3, 31))
+
+
+@given(found=st.dictionaries(st.sampled_from(SOURCES), DAYS), modified=st.frozensets(DAYS, max_size=2),
+       written=st.frozensets(DAYS, max_size=3), month=st.none() | DAYS.map(lambda d: d.replace(day=1)))
+def test_a_confident_date_is_one_of_the_candidates(found, modified, written, month) -> None:
+    ev = Evidence(days=dict(found), url_month=month, modified=modified, written=written)
+    v = judge(ev)
+    _check_verdict(v.day, v.precision, v.confidence, v.candidates)
+    assert {c.day for c in v.candidates} == set(found.values())
+    for c in v.candidates:  # every source is named under the day it gave
+        assert all(found[s] == c.day for s in c.sources)
+
+
+@pytest.fixture(scope="module")
+def page_names() -> list[str]:
+    truth = json.loads(shared_path("data", "dates", "ground-truth.json").read_text(encoding="utf-8"))
+    return sorted(truth)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_real_pages_keep_the_candidate_promises(page_names, data) -> None:
+    html, _ = _real(data.draw(st.sampled_from(page_names)))
+    d = page_metadata(html)
+    _check_verdict(d.published, d.date_precision, d.date_confidence, d.date_candidates)
+
+
+# --- the model is the one its procedure fits -----------------------------------------------------
+
+@pytest.mark.slow
+def test_shipped_model_is_the_one_fitted_on_the_shared_set() -> None:
+    from bench import date_fit
+
+    folder = shared_path("data", "dates")
+    truth = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))
+    evs, days, sites = {}, {}, {}
+    for key in sorted(truth):
+        html = decode_html(gzip.decompress((folder / "html" / f"{key}.gz").read_bytes()))
+        tree = parse_tree(html)
+        pm = read_meta(tree)
+        evs[key] = gather(tree, pm, page_metadata(html, None, tree, pm).url)
+        evs[key].text()
+        days[key] = dt.date.fromisoformat(truth[key]["date"])
+        sites[key] = date_fit.site_of(truth[key]["url"])
+    fitted = date_fit.fit(sorted(truth), evs, days, sites)
+    assert fitted.threshold == MODEL.threshold
+    for mine, shipped in ((fitted.first, MODEL.first), (fitted.second, MODEL.second)):
+        assert mine.weights.keys() == shipped.weights.keys()
+        assert all(abs(mine.weights[k] - shipped.weights[k]) <= 0.011 for k in mine.weights)
+
+
+def test_folds_group_pages_by_site_and_do_not_change() -> None:
+    from bench.date_fit import make_folds, site_of
+
+    assert site_of("https://web.archive.org/web/2016/http://www.medialepfade.de/2016/01/x/") == "medialepfade.de"
+    assert site_of("https://www.bbc.co.uk/news/x") == "bbc.co.uk"
+    sites = {f"p{i}": f"site{i % 7}.org" for i in range(40)}
+    folds = make_folds(sites, 5)
+    assert make_folds(dict(reversed(list(sites.items()))), 5) == folds
+    assert sorted(k for f in folds for k in f) == sorted(sites)
+    for fold in folds:
+        others = {sites[k] for f in folds if f is not fold for k in f}
+        assert not {sites[k] for k in fold} & others

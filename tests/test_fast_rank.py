@@ -149,7 +149,7 @@ def test_column_caches_after_an_add_read_only_the_new_segment(tmp_path):
     those of an empty cache."""
     from archive import Config, open_archive
     from archive.facets import ColumnCache
-    from indexer import pipeline
+    from indexer import adding, pipeline
 
     corpus = reuters_corpus(tmp_path, "reut2-002.sgm")
     archive = open_archive(Config(corpus, tmp_path / "index"))
@@ -160,7 +160,7 @@ def test_column_caches_after_an_add_read_only_the_new_segment(tmp_path):
     extra.write_text("Title: Oil brief\nOutlet: Reuters\nDate: 1987-04-01\n\nCrude oil output "
                      "rose in the usa this month, traders in Houston said on Wednesday.\n",
                      encoding="utf-8")
-    assert pipeline.add(archive, corpus, [extra]).indexed == 1
+    assert adding.add(archive, corpus, [extra]).indexed == 1
     after = archive.search(SearchRequest("oil", filters=(("outlet", "Reuters"),)))
     assert after.total == before.total + 1
     assert old_segments <= {key[0] for key in archive.columns._segments}  # reused

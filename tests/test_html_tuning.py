@@ -68,31 +68,35 @@ SPANISH = ("Los trabajadores del puerto terminaron la huelga despues de nueve di
 
 
 def _dated(lang: str, date: str):
-    from indexer.html import page_metadata
+    """The day htmldate's search of the page text finds (htmldate gives a bare year as 1 January)."""
+    from indexer.html import parse_tree
+    from indexer.html_date import htmldate_day
+    from indexer.html_meta import read_meta
 
-    draft = page_metadata(DATED.format(lang=lang, prose=SPANISH, date=date))
-    return draft.published.isoformat() if draft.published else None, draft.date_precision
+    tree = parse_tree(DATED.format(lang=lang, prose=SPANISH, date=date))
+    day = htmldate_day(tree, None, True, read_meta(tree))
+    return day.isoformat() if day else None
 
 
 def test_dateparser_fallback_reads_the_pages_language():
-    assert _dated("es", "martes 17 de marzo de 2020") == ("2020-03-17", "day")
-    assert _dated("ru", "17 марта 2020") == ("2020-03-17", "day")
+    assert _dated("es", "martes 17 de marzo de 2020") == "2020-03-17"
+    assert _dated("ru", "17 марта 2020") == "2020-03-17"
     # undeclared: the language fastText finds in the text (Spanish here)
-    assert _dated("", "martes 17 de marzo de 2020") == ("2020-03-17", "day")
+    assert _dated("", "martes 17 de marzo de 2020") == "2020-03-17"
 
 
 def test_dates_in_other_languages_are_not_read_by_the_fallback():
     # a Russian date on a page in English (or undeclared Spanish): only its year is used
-    assert _dated("en", "17 марта 2020") == ("2020-01-01", "year")
-    assert _dated("", "17 марта 2020") == ("2020-01-01", "year")
+    assert _dated("en", "17 марта 2020") == "2020-01-01"
+    assert _dated("", "17 марта 2020") == "2020-01-01"
 
 
 def test_a_pages_date_does_not_depend_on_the_page_read_before():
     # htmldate caches the strings it parsed; the same string on a page in another language
     # must not reuse that reading
-    assert _dated("ru", "17 марта 2020") == ("2020-03-17", "day")
-    assert _dated("en", "17 марта 2020") == ("2020-01-01", "year")
-    assert _dated("ru", "17 марта 2020") == ("2020-03-17", "day")
+    assert _dated("ru", "17 марта 2020") == "2020-03-17"
+    assert _dated("en", "17 марта 2020") == "2020-01-01"
+    assert _dated("ru", "17 марта 2020") == "2020-03-17"
 
 
 def test_fallback_settings_are_htmldates_own():

@@ -10,7 +10,7 @@ import pytest
 from archive import Article, IndexLocked, IndexMissing, SearchRequest
 from archive.age import age_band, age_warning, whole_years
 from archive.records import AgeBanner
-from indexer import pipeline
+from indexer import adding, pipeline
 
 
 def _article(n: int, **kw) -> Article:
@@ -81,7 +81,7 @@ def test_writer_lock_held_by_another_process(built, corpus):
         assert ready.wait(10)
         messages = []
         with pytest.raises(IndexLocked, match="being written by another command"):
-            pipeline.add(built, corpus, [corpus / "x.txt"], lock_wait=0.3,
+            adding.add(built, corpus, [corpus / "x.txt"], lock_wait=0.3,
                          on_wait=messages.append)
         assert messages and "waiting for another command" in messages[0]
     finally:

@@ -181,7 +181,7 @@ def test_optimize_removes_the_arrays_of_merged_segments(tmp_path, monkeypatch):
 
 def test_adds_that_merge_segments_leave_no_arrays_of_merged_segments(tmp_path):
     from archive import Config, open_archive
-    from indexer import pipeline
+    from indexer import adding, pipeline
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -195,7 +195,7 @@ def test_adds_that_merge_segments_leave_no_arrays_of_merged_segments(tmp_path):
         extra = tmp_path / f"brief-{i}.txt"
         extra.write_text(f"Title: Brief {i}\n\nDockers at the harbour voted {i} times.\n",
                          encoding="utf-8")
-        assert pipeline.add(archive, corpus, [extra]).indexed == 1
+        assert adding.add(archive, corpus, [extra]).indexed == 1
         assert archive.search(SearchRequest("dockers")).total == i + 2  # writes arrays
         searcher = archive._searcher()
         now = {segment_id(sub) for sub, _ in searcher.reader().leaf_readers()}

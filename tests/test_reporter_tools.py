@@ -13,7 +13,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from archive import SearchRequest
-from reporter_corpora import TODAY, bbc_corpus, build, newsroom_corpus, reuters_corpus
+from reporter_corpora import bbc_corpus, build, newsroom_corpus, reuters_corpus
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

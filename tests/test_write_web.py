@@ -105,7 +105,7 @@ def test_uploads_are_added_like_the_command_line_adds_them(editor, corpus, cli, 
 def test_the_command_line_and_the_web_store_the_same_way(app, editor, tmp_path):
     """Equal inputs give equal corpus files, sidecars (but the time) and articles."""
     from archive import Config, open_archive
-    from indexer import pipeline
+    from indexer import adding
 
     html = page_html("Same layout", "A story about cranes and ships at the quay.")
     resp = upload(editor, [(html, "layout.html")], date="2017-06", title="Given title")
@@ -113,7 +113,7 @@ def test_the_command_line_and_the_web_store_the_same_way(app, editor, tmp_path):
     cli_corpus = tmp_path / "cli-corpus"
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "layout.html").write_bytes(html)
-    report = pipeline.add(open_archive(Config(cli_corpus, tmp_path / "cli-index")), cli_corpus,
+    report = adding.add(open_archive(Config(cli_corpus, tmp_path / "cli-index")), cli_corpus,
                           [tmp_path / "in" / "layout.html"], {"date": "2017-06",
                                                               "title": "Given title"})
     article = report.outcomes[0].articles[0]
@@ -315,3 +315,18 @@ def test_check_reports_a_kept_file_that_changed(app, editor, corpus, cli):
     resp = post(client_as(app, "ada"), "/admin/taken-down", kept="kept.html")
     assert resp.status_code == 400 and "restore it by hand" in resp.get_data(as_text=True)
     assert not (corpus / "kept.html").exists()
+
+
+def test_a_corrected_date_has_no_weighed_confidence():
+    """A date an editor sets (or clears) was not weighed from the page's sources."""
+    import datetime as dt
+
+    from indexer.corrections import apply_corrections
+    from indexer.draft import Draft
+
+    for date in ("2016-07-08", ""):
+        draft = Draft(title="t", body="b", published=dt.date(2015, 2, 3), date_precision="day",
+                      date_source="json-ld", date_confidence=0.93)
+        apply_corrections(draft, {"corrections": {"": {"date": date}}})
+        assert draft.date_confidence is None
+        assert draft.date_source == ("editor" if date else None)

@@ -15,6 +15,7 @@ from markupsafe import Markup
 from archive import (FILTER_NAMES, SORTS, ArticleNotFound, BadQuery, SearchPage,
                      SearchRequest)
 from archive.marks import link_marks
+from archive.parts import part_span
 from archive.store import LOCK_FILE
 
 bp = Blueprint("search", __name__)
@@ -149,27 +150,49 @@ def _article(article_id: str):
     return _archive().get(article_id)
 
 
+MAX_PART = 1_000_000  # the largest part number a URL may ask for (archive.parts checks the rest)
+
+
+def _part_url(endpoint: str, art, number: int, **values) -> str:
+    return url_for(endpoint, article_id=art.id, part=number if number > 1 else None, **values)
+
+
 @bp.route("/article/<article_id>")
 def article(article_id: str):
+    """The article, one part of its body at a time, the query's words marked."""
     art = _article(article_id)
     q = request.args.get("q", "")[:1000]
-    paragraphs, marks = _archive().marked_text(art, q)
+    part = _archive().marked_part(art, q, _int_arg("part", 1, 1, MAX_PART))
+    after_last = None
+    if part.next_match:
+        after_last = (_part_url("search.article", art, part.next_match, q=q or None) + "#m1",
+                      f"Next match, in part {part.next_match} of {part.parts}")
     from webapp.tools import article_tools
 
-    return render_template("article.html", article=art, q=q, marks=marks,
-                           paragraphs=[Markup(p) for p in link_marks(paragraphs, marks)],
+    return render_template("article.html", article=art, q=q, part=part,
+                           title_html=Markup(part.title), part_url=_part_url,
+                           paragraphs=[Markup(p) for p in link_marks(list(part.paragraphs),
+                                                                     part.marks, after_last)],
                            warning=art.age_warning(_today()),
                            back=request.args.get("back", ""), **article_tools(art))
 
 
 @bp.route("/article/<article_id>.json")
 def article_json(article_id: str):
+    """The article's record; `body` holds one part of a long article (`?part=N`)."""
     from webapp.tools import article_tools, article_tools_dict
 
     from webapp.write import correction_for
 
     art = _article(article_id)
-    return jsonify(art.as_dict(_today()) | article_tools_dict(article_tools(art))
+    number = _int_arg("part", 1, 1, MAX_PART)
+    start, end, count = part_span(art.body, number)
+    part = {"number": number, "parts": count, "start": start, "end": end,
+            "body_chars": len(art.body),
+            "previous": _part_url("search.article_json", art, number - 1) if number > 1 else None,
+            "next": _part_url("search.article_json", art, number + 1) if number < count else None}
+    return jsonify(art.as_dict(_today()) | {"body": art.body[start:end], "part": part}
+                   | article_tools_dict(article_tools(art))
                    | {"correction": correction_for(art)})
 
 

@@ -2,7 +2,7 @@
 
 This is the only module of the web app that imports `indexer` (tests/test_layering.py
 keeps it so): every change goes through the same core functions as `manage.py`
-(`indexer.pipeline.add`, `indexer.edits.correct`, `indexer.takedown`), holds the
+(`indexer.adding.add`, `indexer.edits.correct`, `indexer.takedown`), holds the
 archive's writer lock, and is written to the log. Only editors reach these
 pages (admins for restoring; see webapp.auth).
 """
@@ -21,7 +21,8 @@ from indexer.corpus import clean_file_name
 from indexer.corrections import correction_of, current_values
 from indexer.edits import correct
 from indexer.fetch import FetchPolicy, FetchRefused, fetch
-from indexer.pipeline import Upload, add, override_problem
+from indexer.adding import add, override_problem
+from indexer.report import Upload
 from indexer.takedown import REASONS, restore, take_down, taken_down
 
 bp = Blueprint("write", __name__)

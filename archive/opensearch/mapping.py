@@ -97,6 +97,9 @@ def mappings(alias: str) -> dict[str, Any]:
         "dateline": _keyword(copy_to="place_words"),
         "place_words": {"type": "text", "analyzer": "morgue_names"},  # places and dateline
         "published": {"type": "date", "format": "strict_date"},
+        "date_confidence": {"type": "float"},
+        "date_candidates": {"properties": {"date": {"type": "date", "format": "strict_date"},
+                                           "sources": {"type": "keyword"}}},
         "added": {"type": "date"},
         "word_count": {"type": "integer"},
         "age_banner": {"properties": {"text": {"type": "text", "index": False},

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from archive.opensearch.mapping import mappings
-from archive.records import AgeBanner, Article
+from archive.records import AgeBanner, Article, DateCandidate
 from indexer import pipeline
 from indexer.corpus import CorpusFile, iter_corpus
 from tests.conftest import SEED, extraction_page, shared_path
@@ -34,7 +34,14 @@ def articles(draw, n: int) -> Article:
         authors=draw(names), outlet=draw(maybe), outlet_source=draw(maybe),
         published=draw(st.none() | st.dates(dt.date(1, 1, 1), dt.date(9999, 12, 31))),
         date_precision=draw(st.sampled_from([None, "day", "month", "year"])),
-        date_source=draw(maybe), url=draw(maybe), language=draw(maybe),
+        date_source=draw(maybe),
+        date_confidence=draw(st.none() | st.floats(0, 1)),
+        date_candidates=tuple({c.day: c for c in draw(st.lists(st.builds(
+            DateCandidate, st.dates(dt.date(1900, 1, 1), dt.date(2100, 1, 1)),
+            st.lists(st.text(st.characters(blacklist_categories=("Cs",)), min_size=1,
+                             max_size=12).filter(str.strip), max_size=3, unique=True).map(
+                tuple)), max_size=3))}.values()),
+        url=draw(maybe), language=draw(maybe),
         age_banner=draw(st.none() | st.builds(AgeBanner, text, st.none() | st.integers(0, 200))),
         dateline=draw(maybe), agency=draw(maybe), source_id=draw(maybe), topics=draw(names),
         places=draw(names), people=draw(names), orgs=draw(names), exchanges=draw(names),
@@ -90,6 +97,7 @@ def test_real_articles_round_trip(os_archive, tmp_path):
                 for a in pipeline.extract_corpus_file(entry).articles]
     assert len(expected) == report.indexed > 1000
     assert any(a.published and a.topics and a.places and a.added for a in expected)
+    assert any(a.date_confidence is not None for a in expected)
     assert any(a.format == "html" and a.authors and a.url for a in expected)
     for item in expected:
         assert os_archive.get(item.id) == item

@@ -1,0 +1,109 @@
+"""The query explainer over the neutral tree: how the archive understood a query, as records.
+
+The same `QueryClause` records as `archive.explain` gives from a parsed Whoosh
+query, for any engine: the tree is first simplified (`archive.qtree_simplify`,
+the words the analyzer drops gone), and the engine's `Analysis` supplies the
+index forms ("weapons", searched as "weapon"). Each word is shown as typed.
+"""
+
+from __future__ import annotations
+
+from archive.explain import FIELD_NAMES, _same_but_field
+from archive.explain import explain as explain_filters
+from archive.qtree import (Analysis, And, AndMaybe, AndNot, Everything, Fuzzy, Node, Not, Or,
+                           Phrase, Prefix, Require, Word)
+from archive.qtree_simplify import simplify
+from archive.qtree_query import ParsedTree
+from archive.query import ParsedQuery
+from archive.records import QueryClause, SearchRequest
+
+DEFAULT_FIELDS = ("title", "text")  # where a word without a field is searched, as shown
+
+
+def _fields(field: str | None) -> tuple[str, ...]:
+    return DEFAULT_FIELDS if field is None else (FIELD_NAMES.get(field, field),)
+
+
+def _word(role: str, term: str, typed: str, field: str | None) -> QueryClause:
+    detail = f"any form of the word (searched as {term})" if typed.lower() != term else None
+    return QueryClause(role, "word", typed, _fields(field), detail)
+
+
+def _leaf(node: Node, role: str, analysis: Analysis) -> list[QueryClause]:
+    """The clauses of a leaf: one, or one a word for a word the analyzer splits ("foo/bar")."""
+    if isinstance(node, Everything):
+        return [QueryClause(role, "everything", "every article")]
+    fields = _fields(node.field)
+    if isinstance(node, (Word, Phrase)):
+        words = analysis.words(node.field, node.text)
+        if isinstance(node, Word) or len(words) == 1:
+            return [_word(role, term, typed, node.field) for term, typed in words]
+        text = " ".join(typed for _, typed in words)
+        if node.slop > 1:
+            return [QueryClause(role, "near", text, fields,
+                                f"within {node.slop} words of each other")]
+        return [QueryClause(role, "phrase", text, fields, "exact phrase")]
+    if isinstance(node, Fuzzy):
+        letters = "letter" if node.maxdist == 1 else "letters"
+        return [QueryClause(role, "fuzzy", analysis.term(node.field, node.text), fields,
+                            f"or a word up to {node.maxdist} {letters} different")]
+    if isinstance(node, Prefix):
+        term = analysis.term(node.field, node.text)
+        return [QueryClause(role, "prefix", f"{term}*", fields, f"any word starting with {term}")]
+    pattern = analysis.term(node.field, node.pattern)  # Whoosh's rules for what a pattern is
+    if pattern == "*":
+        return [QueryClause(role, "everything", "every article")]
+    if "*" not in pattern and "?" not in pattern:
+        return [_word(role, pattern, pattern, node.field)]
+    if "?" not in pattern and "[" not in pattern and pattern.find("*") == len(pattern) - 1:
+        return [QueryClause(role, "prefix", pattern, fields,
+                            f"any word starting with {pattern[:-1]}")]
+    return [QueryClause(role, "wildcard", pattern, fields, "pattern")]
+
+
+def _any_of(role: str, parts: list[QueryClause]) -> list[QueryClause]:
+    """One clause for the alternatives of an OR (the same word in several fields merged)."""
+    if len(parts) <= 1:
+        return parts
+    groups: dict[tuple, list[QueryClause]] = {}
+    for c in parts:
+        groups.setdefault((c.kind, c.text, c.detail, c.children), []).append(c)
+    parts = [_same_but_field(g) or g[0] for g in groups.values()]
+    if len(parts) == 1:
+        return parts
+    children = tuple(QueryClause("optional", c.kind, c.text, c.fields, c.detail, c.children)
+                     for c in parts)
+    text = " OR ".join(c.text for c in children)
+    return [QueryClause(role, "any-of", text, (), "at least one of these", children)]
+
+
+def _walk(node: Node, role: str, analysis: Analysis) -> list[QueryClause]:
+    negated = "required" if role == "excluded" else "excluded"
+    if isinstance(node, AndNot):
+        return _walk(node.positive, role, analysis) + _walk(node.negative, negated, analysis)
+    if isinstance(node, AndMaybe):
+        return _walk(node.required, role, analysis) + _walk(node.optional, "optional", analysis)
+    if isinstance(node, Require):
+        return _walk(node.positive, role, analysis) + _walk(node.required, role, analysis)
+    if isinstance(node, Not):
+        return _walk(node.child, negated, analysis)
+    if isinstance(node, (And, Or)):
+        parts: list[QueryClause] = []
+        for child in node.children:
+            parts.extend(_walk(child, role, analysis))
+        return _any_of(role, parts) if isinstance(node, Or) else parts
+    return _leaf(node, role, analysis)
+
+
+def explain(parsed: ParsedTree, request: SearchRequest, analysis: Analysis
+            ) -> tuple[QueryClause, ...]:
+    """The clauses of a parsed query, then its date ranges, then the filters of the request."""
+    clauses: list[QueryClause] = []
+    tree = simplify(parsed.tree, analysis)
+    if tree is not None:
+        clauses.extend(_walk(tree, "required", analysis))
+    # The date and filter clauses are archive.explain's (given no query, that is all it says).
+    return tuple(clauses) + explain_filters(ParsedQuery(parsed.text, None, parsed.dates), request)
+
+
+__all__ = ["explain"]
