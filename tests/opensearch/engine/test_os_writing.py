@@ -17,7 +17,7 @@ import pytest
 from archive import Config, IndexLocked, open_archive
 from archive.opensearch.engine import OpenSearchArchive
 from archive.opensearch.lock import LOCK_ID, lock_index
-from indexer import pipeline
+from indexer import adding, pipeline
 from tests.opensearch.engine.test_os_errors import article
 
 pytestmark = pytest.mark.opensearch
@@ -51,7 +51,7 @@ def test_an_added_file_is_searchable_when_add_returns(os_archive, os_client, cor
         new = tmp_path / f"new-{n}.txt"
         new.write_text(f"Harbour strike, day {n}\n\nDock workers walked out for the {n}th day "
                        f"as talks over pay and night shifts collapsed again.\n")
-        report = pipeline.add(os_archive, corpus, [new])
+        report = adding.add(os_archive, corpus, [new])
         assert report.indexed == 1, report.failed
         found = os_client.search(index=os_archive.alias, body={  # no refresh asked: none needed
             "query": {"match": {"body": f"{n}th"}}})["hits"]["hits"]
@@ -335,8 +335,8 @@ def test_story_keys_are_the_whoosh_engines_and_any_writer_finds_them(os_archive,
     extra = tmp_path / "strike-4.txt"
     extra.write_text(strike)
     other = OpenSearchArchive(replace(os_settings))
-    assert pipeline.add(other, corpus, [extra]).indexed == 1
-    assert pipeline.add(whoosh, corpus, [extra]).indexed == 1
+    assert adding.add(other, corpus, [extra]).indexed == 1
+    assert adding.add(whoosh, corpus, [extra]).indexed == 1
     ours, theirs = story_keys(os_archive, os_client), story_keys(whoosh)
     assert ours == theirs
     new_id = next(i for i in ours if i not in expected)
