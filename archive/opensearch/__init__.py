@@ -11,5 +11,7 @@ imports `archive.opensearch.engine` only when the OpenSearch engine is chosen.
 - `bulk`: batched writes with retries and per-document errors.
 - `lock`: the writer lock, a document in a small lock index, held across machines.
 - `stories`: near-duplicate story keys looked up in the index (archive.dedup).
+- `writer`: one write transaction (the `ArticleWriter` of update and rebuild).
+- `reading`: every document of a query (point in time), the counts `stats` shows.
 - `engine`: `OpenSearchArchive`, the `archive.engine.Archive` interface.
 """

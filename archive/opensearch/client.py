@@ -21,16 +21,8 @@ import urllib3
 from opensearchpy import OpenSearch
 from opensearchpy import exceptions as ox
 
-from archive.errors import (
-    ArchiveError,
-    ConfigError,
-    EngineAuthError,
-    EngineError,
-    EngineFull,
-    EngineUnavailable,
-    IndexMissing,
-    MappingConflict,
-)
+from archive.errors import (ArchiveError, ConfigError, EngineAuthError, EngineError, EngineFull,
+                            EngineUnavailable, IndexMissing, MappingConflict)
 from archive.opensearch.settings import OpenSearchSettings
 
 ENGINE = "OpenSearch"

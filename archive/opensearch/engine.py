@@ -26,32 +26,20 @@ from opensearchpy import OpenSearch
 from opensearchpy import exceptions as ox
 
 from archive.dedup import StoryTable
-from archive.errors import (
-    ArticleNotFound,
-    EngineUnavailable,
-    IndexCorrupt,
-    IndexMissing,
-    MappingConflict,
-    NotSupported,
-)
+from archive.errors import (ArticleNotFound, EngineUnavailable, IndexCorrupt, IndexMissing,
+                            MappingConflict, NotSupported)
 from archive.opensearch import client as connection
 from archive.opensearch.bulk import BulkWriter
 from archive.opensearch.client import ENGINE, RED_HINT, guard, guarded, red_state
 from archive.opensearch.lock import EngineLock
-from archive.opensearch.mapping import (
-    MAPPING_VERSION,
-    from_source,
-    index_body,
-    mapping_version,
-    serving_settings,
-)
+from archive.opensearch.mapping import (MAPPING_VERSION, from_source, index_body, mapping_version,
+                                        serving_settings)
+from archive.opensearch.reading import Reader
 from archive.opensearch.settings import OpenSearchSettings
 from archive.opensearch.stories import IndexStoryTable, index_lookup
 from archive.opensearch.writer import HOLD_BYTES, DocumentSink
 from archive.records import Article, IndexStats
 
-SCAN_PAGE = 2000
-KEEP_ALIVE = "2m"
 HEALTH_WAIT = "60s"  # for a rebuilt index's replicas before it is published anyway
 LONG_REQUEST = 3600.0  # seconds: force-merge, health waits
 log = logging.getLogger(__name__)
@@ -74,6 +62,10 @@ class OpenSearchArchive:
         if self._client is None:
             self._client = connection.connect(self.settings)
         return self._client
+
+    @property
+    def _reader(self) -> Reader:
+        return Reader(self.client, self.alias, self.settings.where)
 
     def _where(self, cause: str) -> str:
         return f"{ENGINE} at {self.settings.where}: {cause}"
@@ -262,17 +254,12 @@ class OpenSearchArchive:
         """Merge the serving index's segments into one per shard (hold `lock()`); before, after."""
         with guarded(self.settings, self.client):
             name = self._serving()
-            before = self._segments(name)
+            before = self._reader.segments(name)
             if before > 1:
                 self.client.indices.forcemerge(index=name, max_num_segments=1,
                                                request_timeout=LONG_REQUEST)
                 self.client.indices.refresh(index=name)
-            return before, self._segments(name)
-
-    def _segments(self, name: str) -> int:
-        shards = self.client.indices.segments(index=name)["indices"][name]["shards"]
-        return sum(len(copy["segments"]) for copies in shards.values() for copy in copies
-                   if copy["routing"]["primary"])
+            return before, self._reader.segments(name)
 
     # -- reading -------------------------------------------------------------
     @guard
@@ -299,87 +286,21 @@ class OpenSearchArchive:
                                   public=f"{ENGINE}: a document cannot be read") from None
 
     def _ids(self, index: str, field: str, value: str) -> list[str]:
-        return [hit["_id"] for hit in self._scan({"term": {field: value}}, False, index)]
+        return [hit["_id"] for hit in self._reader.scan(index, {"term": {field: value}}, False)]
 
     @guard
     def ids_for_sha256(self, sha256: str) -> list[str]:
-        return [hit["_id"] for hit in self._scan({"term": {"sha256": sha256}}, False)]
+        return self._ids(self.alias, "sha256", sha256)
 
     @guard
     def path_digests(self) -> dict[str, str]:
         """Corpus path -> sha256 of every indexed file."""
         return {hit["_source"]["path"]: hit["_source"]["sha256"]
-                for hit in self._scan({"match_all": {}}, ["path", "sha256"])}
-
-    def _scan(self, query: dict, source: Any, index: str | None = None) -> Iterator[dict]:
-        """Every matching document, in pages of a point-in-time view (no 10,000 limit)."""
-        pit = self.client.create_pit(index=index or self.alias,
-                                     params={"keep_alive": KEEP_ALIVE})["pit_id"]
-        try:
-            after = None
-            while True:
-                body: dict[str, Any] = {"size": SCAN_PAGE, "query": query, "_source": source,
-                                        "pit": {"id": pit, "keep_alive": KEEP_ALIVE},
-                                        "sort": [{"id": "asc"}], "track_total_hits": False}
-                if after is not None:
-                    body["search_after"] = after
-                answer = self.client.search(body=body)
-                self._complete(answer)
-                pit = answer.get("pit_id", pit)
-                hits = answer["hits"]["hits"]
-                yield from hits
-                if len(hits) < SCAN_PAGE:
-                    return
-                after = hits[-1]["sort"]
-        finally:
-            with contextlib.suppress(ox.OpenSearchException):
-                self.client.delete_pit(body={"pit_id": [pit]})
-
-    def _complete(self, answer: dict[str, Any]) -> None:
-        """Refuse an answer some shards could not give (a partial count is a wrong count)."""
-        shards = answer.get("_shards", {})
-        if shards.get("failed"):
-            reasons = {f.get("reason", {}).get("type", "?") for f in shards.get("failures", [])}
-            cause = red_state(self.client, self.alias) or (
-                f"{shards['failed']} of {shards.get('total')} shards failed "
-                f"({', '.join(sorted(reasons))})")
-            raise EngineUnavailable(self._where(cause), RED_HINT, public=f"{ENGINE}: {cause}")
+                for hit in self._reader.scan(self.alias, {"match_all": {}}, ["path", "sha256"])}
 
     @guard
     def stats(self) -> IndexStats:
-        name = self._serving()
-        answer = self.client.search(index=name, body={
-            "size": 0, "track_total_hits": True,
-            "aggs": {"formats": {"terms": {"field": "format", "size": 1000}},
-                     "dated": {"value_count": {"field": "published"}},
-                     "oldest": {"min": {"field": "published", "format": "strict_date"}},
-                     "newest": {"max": {"field": "published", "format": "strict_date"}}}})
-        self._complete(answer)
-        aggs = answer["aggregations"]
-        store = self.client.indices.stats(index=name, metric="store")
-        return IndexStats(
-            articles=answer["hits"]["total"]["value"], generation=name,
-            size_bytes=store["indices"][name]["primaries"]["store"]["size_in_bytes"],
-            outlets=self._distinct(name, "outlet"), dated=int(aggs["dated"]["value"]),
-            oldest=_day(aggs["oldest"]), newest=_day(aggs["newest"]),
-            formats={b["key"]: b["doc_count"] for b in aggs["formats"]["buckets"]})
-
-    def _distinct(self, name: str, field: str) -> int:
-        """How many distinct values a keyword field has (exact: composite pages)."""
-        count, after = 0, None
-        while True:
-            composite: dict[str, Any] = {"size": 1000,
-                                         "sources": [{"v": {"terms": {"field": field}}}]}
-            if after is not None:
-                composite["after"] = after
-            answer = self.client.search(index=name, body={
-                "size": 0, "aggs": {"values": {"composite": composite}}})
-            self._complete(answer)
-            values = answer["aggregations"]["values"]
-            count += len(values["buckets"])
-            after = values.get("after_key")
-            if after is None or not values["buckets"]:
-                return count
+        return self._reader.stats(self._serving())
 
     # -- the search side (not implemented for OpenSearch yet) ------------------
     def _not_yet(self, what: str):
@@ -412,12 +333,6 @@ class GuardedSink(DocumentSink):
     delete = guard(DocumentSink.delete)
     delete_path = guard(DocumentSink.delete_path)
     flush = guard(DocumentSink.flush)
-
-
-def _day(aggregate: dict[str, Any]) -> dt.date | None:
-    text = aggregate.get("value_as_string")
-    return dt.date.fromisoformat(text[:10]) if aggregate.get("value") is not None and text \
-        else None
 
 
 __all__ = ["OpenSearchArchive"]
