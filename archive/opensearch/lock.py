@@ -121,18 +121,18 @@ class EngineLock:
 
     def _try_take(self) -> bool:
         """Create the lock document, or take over an expired one; whether it is now ours."""
-        try:
-            answer = self.client.index(index=self.index, id=LOCK_ID, body=self._document(),
-                                       op_type="create")
-        except ox.ConflictError:
-            pass
-        else:
-            self._version = (answer["_seq_no"], answer["_primary_term"])
-            return True
-        try:
-            current = self.client.get(index=self.index, id=LOCK_ID)
-        except ox.NotFoundError:  # released meanwhile: try again at once
-            return self._try_take()
+        current = None
+        while current is None:
+            try:
+                answer = self.client.index(index=self.index, id=LOCK_ID, body=self._document(),
+                                           op_type="create")
+            except ox.ConflictError:
+                pass
+            else:
+                self._version = (answer["_seq_no"], answer["_primary_term"])
+                return True
+            with contextlib.suppress(ox.NotFoundError):  # released meanwhile: try again
+                current = self.client.get(index=self.index, id=LOCK_ID)
         if not self._stale(current["_source"]):
             return False
         try:
