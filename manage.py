@@ -15,13 +15,16 @@ from pathlib import Path
 import click
 
 from archive import ArchiveError, Config, SearchRequest, open_archive
+from archive.config import ENGINES, is_loopback as _is_loopback
 from archive.records import SORTS
 
 
 class Context:
-    def __init__(self, config: Config, instance: str | None = None):
+    def __init__(self, config: Config, instance: str | None = None,
+                 engine_options: dict | None = None):
         self.config = config
         self._instance = instance
+        self.engine_options = engine_options or {}  # the OpenSearch options given (for serve)
 
     @property
     def instance(self) -> Path:
@@ -73,11 +76,30 @@ def handles_errors(func):
               envvar="ARCHIVE_INSTANCE",
               help="Instance folder: accounts and the write log (default: instance/ next to "
                    "the index folder; env ARCHIVE_INSTANCE).")
+@click.option("--engine", type=click.Choice(ENGINES), default=None,
+              help="Search engine: whoosh (an index folder, the default) or opensearch (a "
+                   "cluster; env ARCHIVE_ENGINE).")
+@click.option("--opensearch-url", metavar="URL[,URL...]",
+              help="OpenSearch addresses, comma-separated (env ARCHIVE_OPENSEARCH_URL). The "
+                   "user and password come from the environment or the config file only.")
+@click.option("--opensearch-index", metavar="NAME",
+              help="OpenSearch alias holding the archive (default morgue; env "
+                   "ARCHIVE_OPENSEARCH_INDEX).")
+@click.option("--opensearch-ca", metavar="FILE",
+              help="CA bundle (PEM) the cluster's certificate is checked against (env "
+                   "ARCHIVE_OPENSEARCH_CA).")
 @click.pass_context
 def cli(ctx: click.Context, corpus: str | None, index_dir: str | None,
-        instance_dir: str | None) -> None:
+        instance_dir: str | None, engine: str | None, opensearch_url: str | None,
+        opensearch_index: str | None, opensearch_ca: str | None) -> None:
     """Morgue: search a newsroom's archive of saved articles."""
-    ctx.obj = Context(Config.load(corpus, index_dir), instance_dir)
+    options = {"url": opensearch_url, "index": opensearch_index, "ca": opensearch_ca}
+    try:
+        config = Config.load(corpus, index_dir, instance=instance_dir, engine=engine,
+                             opensearch=options)
+    except ArchiveError as exc:
+        fail(exc)
+    ctx.obj = Context(config, instance_dir, options)
 
 
 def _progress(label: str):
@@ -294,17 +316,6 @@ def search(obj: Context, query: str, as_json: bool, limit: int, page: int,
             click.echo("   " + " ".join(text.split()))
 
 
-def _is_loopback(host: str) -> bool:
-    import ipaddress
-
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
@@ -330,7 +341,7 @@ def serve(obj: Context, host: str, port: int, threads: int, debug: bool, no_buil
     if not obj.archive.exists() and not no_build:
         from indexer import pipeline
 
-        click.echo(f"No index at {obj.config.index_dir}; building it from "
+        click.echo(f"No index at {obj.config.index_location}; building it from "
                    f"{obj.config.corpus_dir}...", err=True)
         report = pipeline.rebuild(obj.archive, obj.config.corpus_dir,
                                   progress=_progress("Indexing"), on_wait=_wait_message,
@@ -339,7 +350,8 @@ def serve(obj: Context, host: str, port: int, threads: int, debug: bool, no_buil
     from webapp import create_app
 
     settings = {"INDEX_DIR": str(obj.config.index_dir), "CORPUS_DIR": str(obj.config.corpus_dir),
-                "INSTANCE_DIR": str(obj.instance)}
+                "INSTANCE_DIR": str(obj.instance), "ENGINE": obj.config.engine,
+                **{f"OPENSEARCH_{k.upper()}": v for k, v in obj.engine_options.items() if v}}
     if public_read:
         settings["PUBLIC_READ"] = True
     if proxy:
@@ -371,7 +383,8 @@ def stats(obj: Context, as_json: bool) -> None:
     click.echo(f"dated: {s.dated} ({s.oldest or '-'} to {s.newest or '-'})")
     click.echo(f"outlets: {s.outlets}")
     click.echo("formats: " + ", ".join(f"{k} {v}" for k, v in s.formats.items()))
-    click.echo(f"index: {obj.config.index_dir} ({s.size_bytes / 2**20:.1f} MB, {s.generation})")
+    click.echo(f"index: {obj.config.index_location} ({s.size_bytes / 2**20:.1f} MB, "
+               f"{s.generation})")
 
 
 @cli.command()

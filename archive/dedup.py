@@ -150,6 +150,15 @@ _SCHEMA = (
 MAX_CANDIDATES = 50
 
 
+def first_similar(candidates, fp: Fingerprint) -> str | None:
+    """The key of the first (story, signature bytes) candidate similar enough to `fp`."""
+    mine = fp.values()
+    for story, sig in candidates:
+        if sig is not None and similarity(np.frombuffer(sig, np.uint32), mine) >= THRESHOLD:
+            return story
+    return None
+
+
 class StoryTable:
     """Cluster keys by fingerprint, in SQLite; one writer (the archive lock holder) at a time.
 
@@ -175,28 +184,42 @@ class StoryTable:
             return self._assign(article_id, fp)
 
     def _assign(self, article_id: str, fp: Fingerprint) -> str:
+        key = self._find(fp) or article_id
+        self._insert(key, fp)
+        return key
+
+    def find(self, fp: Fingerprint) -> str | None:
+        """The cluster key of an earlier article this one is a version of, if any."""
+        with _disk_errors():
+            return self._find(fp)
+
+    def insert(self, key: str, fp: Fingerprint) -> None:
+        """Record an article's fingerprint under its cluster key."""
+        with _disk_errors():
+            self._insert(key, fp)
+
+    def _find(self, fp: Fingerprint) -> str | None:
         conn = self._conn
         row = conn.execute("SELECT story FROM prints WHERE digest = ? ORDER BY ref LIMIT 1",
                            (fp.digest,)).fetchone()
-        key = row[0] if row else None
-        if key is None and fp.signature is not None:
-            mine = fp.values()
-            marks = ",".join("?" * len(fp.bands))
-            rows = conn.execute(
-                "SELECT p.story, p.sig FROM prints p WHERE p.ref IN (SELECT DISTINCT ref FROM "
-                f"bands WHERE band IN ({marks})) ORDER BY p.ref LIMIT {MAX_CANDIDATES}",
-                fp.bands).fetchall()
-            for story, sig in rows:
-                if sig is not None and similarity(np.frombuffer(sig, np.uint32), mine) >= THRESHOLD:
-                    key = story
-                    break
-        key = key or article_id
+        if row:
+            return row[0]
+        if fp.signature is None:
+            return None
+        marks = ",".join("?" * len(fp.bands))
+        rows = conn.execute(
+            "SELECT p.story, p.sig FROM prints p WHERE p.ref IN (SELECT DISTINCT ref FROM "
+            f"bands WHERE band IN ({marks})) ORDER BY p.ref LIMIT {MAX_CANDIDATES}",
+            fp.bands).fetchall()
+        return first_similar(rows, fp)
+
+    def _insert(self, key: str, fp: Fingerprint) -> None:
+        conn = self._conn
         ref = conn.execute("INSERT INTO prints (story, digest, sig) VALUES (?, ?, ?)",
                            (key, fp.digest, fp.signature)).lastrowid
         if fp.bands:
             conn.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)",
                              [(band, ref) for band in fp.bands])
-        return key
 
     def commit(self) -> None:
         with _disk_errors():
@@ -235,4 +258,5 @@ class Clusterer:
 
 
 __all__ = ["Clusterer", "Fingerprint", "StoryTable", "TABLE_FILE", "fingerprint", "normalise",
+           "first_similar", "MAX_CANDIDATES",
            "story_text", "signature", "band_keys", "similarity", "THRESHOLD"]

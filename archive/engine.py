@@ -1,8 +1,8 @@
 """The engine-neutral interface every part outside `archive/` programs against.
 
-`open_archive(config)` returns an object with this interface; today that is the
-Whoosh implementation. A server engine (OpenSearch, Elasticsearch) can be added
-behind the same methods without touching the indexer, the web app or the CLI.
+`open_archive(config)` returns an object with this interface: the Whoosh
+implementation (the default), or the OpenSearch one (archive.opensearch), chosen by
+the configuration; the indexer, the web app and the CLI use either the same way.
 """
 
 from __future__ import annotations
@@ -50,8 +50,14 @@ class Archive(Protocol):
 def open_archive(config: Config, result_cache: int = 256) -> Archive:
     """The archive for a configuration (the index need not exist yet).
 
-    `result_cache` is how many recent search pages are kept per index state (0: none).
+    `result_cache` is how many recent search pages are kept per index state (0: none;
+    Whoosh only). `config.engine` chooses the engine: "whoosh" (an index folder) or
+    "opensearch" (a cluster, see archive.opensearch).
     """
+    if config.engine == "opensearch":
+        from archive.opensearch.engine import OpenSearchArchive
+
+        return OpenSearchArchive(config.opensearch)
     from archive.whoosh_engine import WhooshArchive
 
     return WhooshArchive(config.index_dir, result_cache=result_cache)

@@ -44,3 +44,53 @@ class ArticleNotFound(ArchiveError):
 
 class CorpusError(ArchiveError):
     """A corpus file cannot be added or read."""
+
+
+class ConfigError(ArchiveError):
+    """The configuration (options, environment, config file) cannot be used as given."""
+
+
+class NotSupported(ArchiveError):
+    """The chosen engine cannot do this yet."""
+
+    status = 501
+    hint = "use the Whoosh engine (the default) for this"
+
+
+class EngineError(ArchiveError):
+    """A search server failed, or refused a request; the message names it and the cause.
+
+    `public` is the same without addresses (for pages anyone may see); `status` is the
+    web app's answer (503: the archive cannot serve until the cluster is put right).
+    """
+
+    status = 503
+    hint = "check the cluster, then try again"
+
+    def __init__(self, message: str, hint: str | None = None, public: str | None = None):
+        super().__init__(message, hint)
+        self.public = public or message
+
+
+class EngineUnavailable(EngineError):
+    """The cluster cannot be reached, does not answer in time, or its index is red."""
+
+
+class EngineAuthError(EngineError):
+    """The cluster refused the configured user (401: wrong name or password; 403: no rights)."""
+
+    hint = ("check ARCHIVE_OPENSEARCH_USER and ARCHIVE_OPENSEARCH_PASSWORD (or the config "
+            "file), and the user's rights")
+
+
+class EngineFull(EngineError):
+    """The cluster refuses writes: a disk passed the flood-stage watermark (read-only index)."""
+
+    hint = ("free disk space on the cluster's data nodes; OpenSearch lifts the block by itself "
+            "once usage is below the high watermark")
+
+
+class MappingConflict(EngineError):
+    """The index holds documents or a mapping Morgue cannot use (another program's, or older)."""
+
+    hint = "run `python manage.py reindex` to build a new index, or choose another index name"

@@ -11,6 +11,7 @@ from whoosh import analysis, columns, fields
 from whoosh.support.charset import accent_map
 
 from archive.records import TAG_FIELDS, Article
+from archive.words import STOP_WORDS, TOKEN_PATTERN  # the rules every engine shares
 
 # Bump when the schema or analyzers change: an index of another version is rebuilt.
 SCHEMA_VERSION = 9  # 2: story (near-duplicate cluster key) and story_bands; 3: analyzer;
@@ -33,22 +34,6 @@ FACET_FIELDS: dict[str, tuple[str, str]] = {
     "exchange": ("fc_exchange", "Exchange"),
 }
 SEPARATOR = "\x1f"
-
-
-# The Snowball project's English stop words (snowballstem.org), without the contractions,
-# which the possessive filter turns into other forms: general, not tuned to any collection.
-STOP_WORDS = frozenset("""
-    i me my myself we our ours ourselves you your yours yourself yourselves he him his himself
-    she her hers herself it its itself they them their theirs themselves what which who whom
-    this that these those am is are was were be been being have has had having do does did
-    doing would should could ought a an the and but if or because as until while of at by for
-    with about against between into through during before after above below to from up down
-    in out on off over under again further then once here there when where why how all any
-    both each few more most other some such no nor not only own same so than too very
-""".split())
-# Words with dots inside ("U.S", "3.5") and apostrophes ("Kennedy's"); hyphens split words,
-# so "boundary-layer" matches "boundary layer".
-TOKEN_PATTERN = r"\w+(?:\.\w+)*(?:['’]\w+)*"
 
 
 class PossessiveFilter(analysis.Filter):

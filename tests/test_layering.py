@@ -41,3 +41,27 @@ def test_only_the_write_module_of_webapp_imports_indexer():
                  if "indexer" in _imports(p) and p.name != "write.py"]
     assert offenders == []
     assert "indexer" in _imports(REPO / "webapp" / "write.py")
+
+
+def test_only_the_opensearch_engine_imports_opensearch_py():
+    """opensearch-py (and its urllib3 plumbing) only in archive/opensearch/; no Whoosh there."""
+    code_folders = ("archive", "indexer", "webapp", "bench")
+    files = [p for folder in code_folders for p in (REPO / folder).rglob("*.py")]
+    files += [REPO / "manage.py", REPO / "manage_accounts.py"]
+    engine = REPO / "archive" / "opensearch"
+    offenders = [str(p.relative_to(REPO)) for p in files
+                 if {"opensearchpy", "opensearch", "urllib3"} & _imports(p)
+                 and not p.is_relative_to(engine)]
+    assert offenders == []
+    assert "opensearchpy" in _imports(engine / "client.py")
+    assert [str(p.relative_to(REPO)) for p in engine.rglob("*.py") if "whoosh" in _imports(p)] == []
+
+
+def test_the_whoosh_engine_runs_without_the_opensearch_client():
+    code = ("import sys, archive, indexer.pipeline, webapp\n"
+            "from archive import Config, open_archive\n"
+            "open_archive(Config.load(environ={}))\n"
+            "print('opensearchpy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["False"]

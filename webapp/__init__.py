@@ -25,13 +25,19 @@ SETTINGS = {
     "UPLOAD_MAX_BYTES": 64 * 1024 * 1024,  # one Add request, every file together
     "WRITE_WAIT_SECONDS": 20,  # for another writer to finish before "busy"
     "WRITE_FILE_SECONDS": 60,  # extraction time budget of one added file
+    # The search engine (None: the environment's, else Whoosh) and OpenSearch's address, alias
+    # and CA bundle; its user and password come from the environment or INSTANCE/opensearch.toml.
+    "ENGINE": None,
+    "OPENSEARCH_URL": None,
+    "OPENSEARCH_INDEX": None,
+    "OPENSEARCH_CA": None,
 }
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Application factory; config keys INDEX_DIR, CORPUS_DIR and INSTANCE_DIR (defaults from
     the environment; the instance folder defaults to `instance/` next to the index folder)."""
-    defaults = Config.load()
+    defaults = Config.load(engine="whoosh")  # the folders' defaults; the engine is read below
     index_dir = (test_config or {}).get("INDEX_DIR") or str(defaults.index_dir)
     instance = Path((test_config or {}).get("INSTANCE_DIR") or default_instance(index_dir))
     app = Flask(__name__, instance_path=str(instance.resolve()), instance_relative_config=True)
@@ -50,7 +56,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config.get("PROXY"):  # behind one HTTPS reverse proxy: its scheme and address count
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore
         app.config["HTTPS"] = True
-    config = Config(Path(app.config["CORPUS_DIR"]).resolve(), Path(app.config["INDEX_DIR"]).resolve())
+    config = Config.load(app.config["CORPUS_DIR"], app.config["INDEX_DIR"], instance=instance,
+                         engine=app.config["ENGINE"],
+                         opensearch={key: app.config[f"OPENSEARCH_{key.upper()}"]
+                                     for key in ("url", "index", "ca")})
     # The archive object opens nothing until asked; searchers are per thread and refreshed
     # when the index changes, so `add` and `reindex` are seen without a restart.
     app.extensions["morgue"] = {"archive": open_archive(config), "config": config}

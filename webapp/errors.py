@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from archive import (ArchiveError, ArticleNotFound, BadQuery, IndexCorrupt, IndexLocked,
                      IndexMissing)
+from archive.errors import EngineError, NotSupported
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": ("default-src 'none'; style-src 'self'; img-src 'self' data:; "
@@ -65,6 +66,19 @@ def register(app: Flask) -> None:
         return error_response(503, "The index cannot be read",
                               "The search index is damaged or from another version.",
                               exc.hint)
+
+    @app.errorhandler(EngineError)
+    def engine_error(exc):  # the cluster: unreachable, red, full, refusing the user...
+        app.logger.error("search engine: %s", exc)
+        response = make_response(error_response(exc.status, "The search engine cannot answer",
+                                                exc.public, exc.hint))
+        if exc.status == 503:
+            response.headers["Retry-After"] = "60"
+        return response
+
+    @app.errorhandler(NotSupported)
+    def not_supported(exc):
+        return error_response(exc.status, "Not available with this search engine", str(exc))
 
     @app.errorhandler(ArchiveError)
     def archive_error(exc):

@@ -25,6 +25,7 @@ from typing import Any, Iterator
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from archive import ArchiveError
+from archive.config import default_instance  # noqa: F401  (part of this module's interface)
 
 DB_FILE = "morgue.sqlite"
 ROLES = ("reader", "editor", "admin")  # each can do everything the one before can
@@ -329,12 +330,6 @@ class Accounts:
         for r in self._rows(sql, tuple(args)):
             yield LogEntry(r["id"], r["at"], r["user"], r["action"], r["article_id"], r["path"],
                            r["sha256"], r["url"], json.loads(r["details"]))
-
-
-def default_instance(index_dir: str | os.PathLike) -> Path:
-    """Where the instance folder is unless configured: `instance/` next to the index folder."""
-    env = os.environ.get("ARCHIVE_INSTANCE")
-    return Path(env).resolve() if env else Path(index_dir).resolve().parent / "instance"
 
 
 __all__ = ["Accounts", "AccountError", "LogEntry", "ROLES", "User", "default_instance"]

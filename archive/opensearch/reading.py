@@ -1,0 +1,110 @@
+"""Reading what an OpenSearch index holds (not searching it): every document of a query in
+point-in-time pages, whole answers only, and the counts `stats` shows."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+from opensearchpy import OpenSearch
+from opensearchpy import exceptions as ox
+
+from archive.errors import EngineUnavailable
+from archive.opensearch.client import ENGINE, RED_HINT, red_state
+from archive.records import IndexStats
+
+SCAN_PAGE = 2000
+KEEP_ALIVE = "2m"
+
+
+class Reader:
+    """Reads one archive's indexes; `alias` names it in messages about a red cluster."""
+
+    def __init__(self, client: OpenSearch, alias: str, where: str):
+        self.client, self.alias, self.where = client, alias, where
+
+    def scan(self, index: str, query: dict, source: Any) -> Iterator[dict]:
+        """Every matching document, in pages of a point-in-time view (no 10,000 limit)."""
+        pit = self.client.create_pit(index=index, params={"keep_alive": KEEP_ALIVE})["pit_id"]
+        try:
+            after = None
+            while True:
+                body: dict[str, Any] = {"size": SCAN_PAGE, "query": query, "_source": source,
+                                        "pit": {"id": pit, "keep_alive": KEEP_ALIVE},
+                                        "sort": [{"id": "asc"}], "track_total_hits": False}
+                if after is not None:
+                    body["search_after"] = after
+                answer = self.client.search(body=body)
+                self.complete(answer)
+                pit = answer.get("pit_id", pit)
+                hits = answer["hits"]["hits"]
+                yield from hits
+                if len(hits) < SCAN_PAGE:
+                    return
+                after = hits[-1]["sort"]
+        finally:
+            with contextlib.suppress(ox.OpenSearchException):
+                self.client.delete_pit(body={"pit_id": [pit]})
+
+    def complete(self, answer: dict[str, Any]) -> None:
+        """Refuse an answer some shards could not give (a partial count is a wrong count)."""
+        shards = answer.get("_shards", {})
+        if shards.get("failed"):
+            reasons = {f.get("reason", {}).get("type", "?") for f in shards.get("failures", [])}
+            cause = red_state(self.client, self.alias) or (
+                f"{shards['failed']} of {shards.get('total')} shards failed "
+                f"({', '.join(sorted(reasons))})")
+            raise EngineUnavailable(f"{ENGINE} at {self.where}: {cause}", RED_HINT,
+                                    public=f"{ENGINE}: {cause}")
+
+    def stats(self, name: str) -> IndexStats:
+        """Counts of what the concrete index `name` holds."""
+        answer = self.client.search(index=name, body={
+            "size": 0, "track_total_hits": True,
+            "aggs": {"formats": {"terms": {"field": "format", "size": 1000}},
+                     "dated": {"value_count": {"field": "published"}},
+                     "oldest": {"min": {"field": "published", "format": "strict_date"}},
+                     "newest": {"max": {"field": "published", "format": "strict_date"}}}})
+        self.complete(answer)
+        aggs = answer["aggregations"]
+        store = self.client.indices.stats(index=name, metric="store")
+        return IndexStats(
+            articles=answer["hits"]["total"]["value"], generation=name,
+            size_bytes=store["indices"][name]["primaries"]["store"]["size_in_bytes"],
+            outlets=self.distinct(name, "outlet"), dated=int(aggs["dated"]["value"]),
+            oldest=_day(aggs["oldest"]), newest=_day(aggs["newest"]),
+            formats={b["key"]: b["doc_count"] for b in aggs["formats"]["buckets"]})
+
+    def distinct(self, name: str, field: str) -> int:
+        """How many distinct values a keyword field has (exact: composite pages)."""
+        count, after = 0, None
+        while True:
+            composite: dict[str, Any] = {"size": 1000,
+                                         "sources": [{"v": {"terms": {"field": field}}}]}
+            if after is not None:
+                composite["after"] = after
+            answer = self.client.search(index=name, body={
+                "size": 0, "aggs": {"values": {"composite": composite}}})
+            self.complete(answer)
+            values = answer["aggregations"]["values"]
+            count += len(values["buckets"])
+            after = values.get("after_key")
+            if after is None or not values["buckets"]:
+                return count
+
+    def segments(self, name: str) -> int:
+        """Segments of the index's primary shards."""
+        shards = self.client.indices.segments(index=name)["indices"][name]["shards"]
+        return sum(len(copy["segments"]) for copies in shards.values() for copy in copies
+                   if copy["routing"]["primary"])
+
+
+def _day(aggregate: dict[str, Any]) -> dt.date | None:
+    text = aggregate.get("value_as_string")
+    return dt.date.fromisoformat(text[:10]) if aggregate.get("value") is not None and text \
+        else None
+
+
+__all__ = ["Reader", "SCAN_PAGE"]

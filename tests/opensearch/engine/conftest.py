@@ -1,0 +1,76 @@
+"""Fixtures for the OpenSearch engine's tests: each test gets its own index name on the session's
+node (so tests never see each other's indexes), removed with everything under it afterwards."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from archive.opensearch.settings import OpenSearchSettings
+
+# Variables that would point a test's engine elsewhere than its own node and index.
+ENGINE_VARIABLES = ("ARCHIVE_ENGINE", "ARCHIVE_OPENSEARCH_URL", "ARCHIVE_OPENSEARCH_INDEX",
+                    "ARCHIVE_OPENSEARCH_USER", "ARCHIVE_OPENSEARCH_PASSWORD",
+                    "ARCHIVE_OPENSEARCH_CA", "ARCHIVE_OPENSEARCH_SHARDS",
+                    "ARCHIVE_OPENSEARCH_REPLICAS", "ARCHIVE_OPENSEARCH_TIMEOUT",
+                    "ARCHIVE_OPENSEARCH_NO_VERIFY_LOOPBACK", "ARCHIVE_OPENSEARCH_CONFIG",
+                    "ARCHIVE_INSTANCE", "ARCHIVE_CORPUS", "ARCHIVE_INDEX")
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    """No engine settings from the environment of whoever runs the tests."""
+    for name in ENGINE_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
+def unique_index() -> str:
+    return f"t-{uuid.uuid4().hex[:10]}"
+
+
+def drop_indexes(client, prefix: str) -> None:
+    """Remove every index of a test: the alias's indexes, the lock index, leftovers."""
+    for name in client.indices.get(index=f"{prefix}*", expand_wildcards="all"):
+        client.indices.delete(index=name)
+
+
+@pytest.fixture
+def os_client(opensearch_node):
+    client = opensearch_node.client()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def os_settings(opensearch_node, os_client) -> OpenSearchSettings:
+    """Settings for this test's own index on the session's node (plain HTTP, no user)."""
+    name = unique_index()
+    yield OpenSearchSettings(urls=(opensearch_node.url,), index=name)
+    drop_indexes(os_client, name)
+
+
+@pytest.fixture
+def os_archive(os_settings):
+    from archive.opensearch.engine import OpenSearchArchive
+
+    return OpenSearchArchive(os_settings)
+
+
+@pytest.fixture
+def os_cli(os_settings, corpus, tmp_path):
+    """Run manage.py with `--engine opensearch` against this test's index (Click's runner)."""
+    from click.testing import CliRunner
+
+    from manage import cli as group
+
+    runner = CliRunner()
+
+    def run(*args: str, env: dict | None = None):
+        return runner.invoke(group, ["--corpus", str(corpus), "--index",
+                                     str(tmp_path / "index"), "--engine", "opensearch",
+                                     "--opensearch-url", ",".join(os_settings.urls),
+                                     "--opensearch-index", os_settings.index, *args],
+                             env=env, catch_exceptions=False)
+
+    return run
