@@ -172,6 +172,7 @@ def _add_one(archive, corpus, entry, meta, report, seen, sink, pool=None,
     added = entered_archive(corpus.joinpath(relpath))
     outcome.status, outcome.relpath = "added", relpath
     outcome.reasons.extend(p.reason for p in result.problems)
+    outcome.warnings.extend(p.reason for p in result.warnings)
     for article, fp in zip(result.articles, result.prints):
         # Extracted before it had its corpus name and its time of entry.
         article = article.replace(path=relpath, id=article_id(relpath, article.item), added=added)

@@ -102,6 +102,7 @@ class Outcome:
     articles: list[Article] = field(default_factory=list)
     existing: list[str] = field(default_factory=list)  # ids of the same bytes already indexed
     reasons: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # added, but e.g. the file was cut short
 
 
 __all__ = ["Problem", "FileResult", "Report", "Upload", "Outcome", "display_name",
