@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 from contextlib import AbstractContextManager
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from archive.config import Config
 from archive.dedup import Fingerprint
 from archive.parts import ArticlePart
 from archive.records import Article, IndexStats, SearchPage, SearchRequest
+
+if TYPE_CHECKING:
+    from archive.ranking import RankSettings
 
 
 class ArticleWriter(Protocol):
@@ -47,12 +50,14 @@ class Archive(Protocol):
     def optimize(self) -> tuple[int, int]: ...  # merge the index's parts; (before, after)
 
 
-def open_archive(config: Config, result_cache: int = 256) -> Archive:
+def open_archive(config: Config, result_cache: int = 256,
+                 ranking: RankSettings | None = None) -> Archive:
     """The archive for a configuration (the index need not exist yet).
 
     `result_cache` is how many recent search pages are kept per index state (0: none;
-    Whoosh only). `config.engine` chooses the engine: "whoosh" (an index folder) or
-    "opensearch" (a cluster, see archive.opensearch).
+    Whoosh only); `ranking` the ranking's free parameters (default:
+    `archive.ranking.DEFAULT`). `config.engine` chooses the engine: "whoosh" (an index
+    folder) or "opensearch" (a cluster, see archive.opensearch).
     """
     if config.engine == "opensearch":
         from archive.opensearch.engine import OpenSearchArchive
@@ -60,4 +65,6 @@ def open_archive(config: Config, result_cache: int = 256) -> Archive:
         return OpenSearchArchive(config.opensearch)
     from archive.whoosh_engine import WhooshArchive
 
-    return WhooshArchive(config.index_dir, result_cache=result_cache)
+    if ranking is None:
+        return WhooshArchive(config.index_dir, result_cache=result_cache)
+    return WhooshArchive(config.index_dir, result_cache=result_cache, ranking=ranking)

@@ -2,7 +2,7 @@
 
 `compile_query(tree, schema)` gives the query `archive.query.parse_query` gives
 today for the same text (tests/test_qtree_equivalence.py compares them): a leaf
-without a field searches title (weight `FIELD_BOOSTS`) OR body; each field's
+without a field searches title OR body, weighted by `fieldboosts` (the ranking's); each field's
 own analyzer turns the typed words into index terms; a word the analyzer drops
 compiles to nothing, and Whoosh's `normalize()` then removes what became empty.
 
@@ -17,26 +17,31 @@ from whoosh import query as wq
 from archive.qtree import (BINARY, And, AndMaybe, AndNot, Everything, Fuzzy, Node, Not, Or, Phrase,
                            Prefix, Require, Wildcard, Word, parts)
 from archive.qtree_query import parse_query as parse_tree_query
-from archive.query import FIELD_BOOSTS, SEARCH_FIELDS, ParsedQuery
+from collections.abc import Mapping
+
+from archive.query import SEARCH_FIELDS, ParsedQuery
 
 _BINARY = {AndNot: wq.AndNot, AndMaybe: wq.AndMaybe, Require: wq.Require}
 _PATTERN = {Prefix: wq.Prefix, Wildcard: wq.Wildcard, Fuzzy: wq.FuzzyTerm}
 
 
-def compile_query(tree: Node | None, schema) -> wq.Query | None:
+def compile_query(tree: Node | None, schema, fieldboosts: Mapping[str, float] | None = None
+                  ) -> wq.Query | None:
     """The Whoosh query for a tree (None: every article; NullQuery: nothing left to search)."""
     if tree is None:
         return None
-    q = _Compiler(schema).node(tree)
+    q = _Compiler(schema, fieldboosts).node(tree)
     if not q:
         q = wq.NullQuery
     return q.normalize()
 
 
-def parse_query(text: str, schema) -> ParsedQuery:
+def parse_query(text: str, schema, fieldboosts: Mapping[str, float] | None = None
+                ) -> ParsedQuery:
     """`archive.query.parse_query` by way of the neutral tree (same record, same messages)."""
     parsed = parse_tree_query(text)
-    return ParsedQuery(parsed.text, compile_query(parsed.tree, schema), parsed.dates)
+    return ParsedQuery(parsed.text, compile_query(parsed.tree, schema, fieldboosts),
+                       parsed.dates)
 
 
 class WhooshAnalysis:
@@ -64,8 +69,9 @@ class _Compiler:
     """Builds the query as Whoosh's parser does before `normalize()`: a leaf the analyzer
     empties is None, a group is always a query (possibly empty)."""
 
-    def __init__(self, schema):
+    def __init__(self, schema, fieldboosts: Mapping[str, float] | None = None):
         self.schema = schema
+        self.boosts = dict(fieldboosts or {})
 
     def node(self, node: Node) -> wq.Query | None:
         if isinstance(node, (And, Or)):
@@ -89,7 +95,7 @@ class _Compiler:
             return wq.Every()
         if node.field is not None:
             return self.leaf(node, node.field, 1.0)
-        subs = [self.leaf(node, name, FIELD_BOOSTS.get(name, 1.0)) for name in SEARCH_FIELDS]
+        subs = [self.leaf(node, name, self.boosts.get(name, 1.0)) for name in SEARCH_FIELDS]
         return wq.Or([q for q in subs if q is not None])
 
     def leaf(self, node, name: str, boost: float) -> wq.Query | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from whoosh import qparser, query as wq
@@ -28,10 +29,6 @@ FIELD_ALIASES = {
     "url": "url",
 }
 SEARCH_FIELDS = ("title", "body")
-# The title's term frequencies already count 2.5 times (its schema field_boost) and its words
-# are nearly always in the body too, so a title match adds about a third on top (measured:
-# title^2.5 gave MAP 0.46 TIME / 0.26 Cranfield, title^0.3 0.68 / 0.33, body only 0.64 / 0.31).
-FIELD_BOOSTS = {"title": 0.3, "body": 1.0}
 
 _DATE_VALUE = r"\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?"
 _DATE_CLAUSE = re.compile(
@@ -138,9 +135,11 @@ def _extract_dates(text: str) -> tuple[str, list[DateRange]]:
     return _DATE_CLAUSE.sub(take, text), ranges
 
 
-def make_parser(schema) -> qparser.QueryParser:
-    parser = qparser.MultifieldParser(list(SEARCH_FIELDS), schema, fieldboosts=FIELD_BOOSTS,
-                                      group=qparser.AndGroup)
+def make_parser(schema, fieldboosts: Mapping[str, float] | None = None
+                ) -> qparser.QueryParser:
+    """The parser of the search box; `fieldboosts` weighs the default fields (the ranking's)."""
+    parser = qparser.MultifieldParser(list(SEARCH_FIELDS), schema,
+                                      fieldboosts=dict(fieldboosts or {}), group=qparser.AndGroup)
     parser.add_plugin(qparser.PlusMinusPlugin())
     # "word1 word2"~5 (proximity) is the phrase plugin's slop; word~1 / word~2 is fuzzy.
     parser.add_plugin(qparser.FuzzyTermPlugin())
@@ -167,8 +166,13 @@ _INNER_HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
 _SHOUTED = re.compile(r"\b(?:AND|OR|NOT)\b")
 
 
-def parse_query(text: str, schema) -> ParsedQuery:
-    """Parse what a person typed; raises BadQuery with a message they can act on."""
+def parse_query(text: str, schema, fieldboosts: Mapping[str, float] | None = None
+                ) -> ParsedQuery:
+    """Parse what a person typed; raises BadQuery with a message they can act on.
+
+    `fieldboosts` (`archive.ranking.RankSettings.field_boosts`) weighs a plain word's title
+    and body clauses for ranking; without it both weigh 1 (enough for matching).
+    """
     if len(text) > MAX_QUERY_CHARS:
         raise BadQuery(f"q: the query is {len(text)} characters long; the limit is "
                        f"{MAX_QUERY_CHARS}")
@@ -187,7 +191,7 @@ def parse_query(text: str, schema) -> ParsedQuery:
         return ParsedQuery("", None, tuple(dates))
     if re.fullmatch(r"[\s*?]+", rest):
         raise BadQuery("q: a wildcard needs at least one letter (econom*, not *)")
-    parser = make_parser(schema)
+    parser = make_parser(schema, fieldboosts)
     try:
         q = parser.parse(rest)
     except Exception as exc:  # the parser's errors are not part of its API

@@ -7,8 +7,9 @@ over all the words, with the articles that have every word first. (One word of
 two is not "most of your words", so two-word queries are never widened.) Long, question-like queries ("what
 problems of heat conduction in composite slabs have been solved") depend on it.
 
-Settings were chosen on the dev queries of two classic test collections (TIME,
-Cranfield); see `bench/relevance.py` and docs/BENCHMARKS.md.
+Every free parameter of the ranking is a field of `RankSettings`; `DEFAULT` is
+what the search uses. It was chosen by cross-validation over the queries of two
+classic test collections (TIME, Cranfield); see `bench/cv.py` and docs/BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -24,29 +25,57 @@ from whoosh.matching import WrappingMatcher
 from whoosh.query.wrappers import WrappingQuery
 from whoosh.searching import SearchContext
 
-from archive.query import FIELD_BOOSTS, ParsedQuery
+from archive.query import ParsedQuery
 
-# BM25 free parameters (Whoosh's defaults; 0.5..0.9 and 0.8..2.0 moved MAP by < 0.01).
-BM25_B = 0.75
-BM25_K1 = 1.2
-# Only queries with at least this many required clauses are widened.
-MIN_WIDEN_CLAUSES = 3
-# Pseudo-relevance feedback (RM3-style) for queries of PRF_MIN_WORDS+ words: the
-# PRF_TERMS most probable words of the PRF_DOCS best articles (P(w|D) weighted by the
-# article's share of their scores) are added to the ranking query, together weighing
-# PRF_WEIGHT against the query's own words. It re-orders the matches; it adds none.
-PRF_MIN_WORDS = 3
-PRF_DOCS = 10
-PRF_TERMS = 10
-PRF_WEIGHT = 0.2
+
+@dataclasses.dataclass(frozen=True)
+class RankSettings:
+    """The free parameters of the ranking, all applied at query time."""
+
+    # BM25: term-frequency saturation and length normalisation.
+    k1: float = 1.2
+    b: float = 0.75
+    # Weight of a title match against a body match. The title's term frequencies already
+    # count 2.5 times (its schema field_boost) and its words are nearly always in the body too.
+    title: float = 0.3
+    # Queries with at least this many required clauses are widened ("most of your words").
+    widen_words: int = 3
+    # Pseudo-relevance feedback (RM3-style) for queries of `prf_words`+ words: the `prf_terms`
+    # most probable words of the `prf_docs` best articles (P(w|D) weighted by the article's
+    # share of their scores) are added to the ranking query, together weighing `prf_weight`
+    # against the query's own words (0: no feedback). It re-orders the matches; it adds none.
+    prf_words: int = 3
+    prf_docs: int = 10
+    prf_terms: int = 10
+    prf_weight: float = 0.2
+    # Proximity (a sequential-dependence bonus) for queries of `prox_words`+ words: each pair of
+    # consecutive query words found in that order within `prox_slop` positions adds
+    # `prox_weight` of the pair's own score (0: no bonus). It re-orders the matches; it adds none.
+    prox_words: int = 3
+    prox_slop: int = 2
+    prox_weight: float = 0.08
+
+    def field_boosts(self) -> dict[str, float]:
+        """The query parser's weights of the fields searched by default."""
+        return {"title": self.title, "body": 1.0}
+
+    def weighting(self) -> RobertsonBM25:
+        """The BM25 model with these parameters."""
+        return RobertsonBM25(B=self.b, K1=self.k1)
+
+    def describe(self) -> str:
+        """The configuration in one line (printed by the benchmarks)."""
+        prf = (f"RM3 feedback {self.prf_terms} words of top {self.prf_docs}, weight "
+               f"{self.prf_weight}, {self.prf_words}+ words" if self.prf_weight else "no feedback")
+        prox = (f"proximity pairs within {self.prox_slop} positions, weight {self.prox_weight}, "
+                f"{self.prox_words}+ words" if self.prox_weight else "no proximity bonus")
+        return (f"RobertsonBM25 B={self.b} K1={self.k1}; fields title^{self.title}, body^1.0; "
+                f"all words required, OR fallback when fewer than a page and {self.widen_words}+ "
+                f"words; {prf}; {prox}")
+
+
+DEFAULT = RankSettings()
 PRF_CHARS = 50_000  # of each feedback article's body (the analyzer reads ~0.5 MB a second)
-# Proximity (a sequential-dependence bonus) for queries of PROX_MIN_WORDS+ words: each pair of
-# consecutive query words found in that order within PROX_SLOP positions adds PROX_WEIGHT of
-# the pair's own score. It re-orders the matches; it adds none. (Measured on the dev queries:
-# weight 0.08-0.10 with slop 2 helped both collections; 0.12 and above cost TIME 0.02.)
-PROX_MIN_WORDS = 3
-PROX_SLOP = 2
-PROX_WEIGHT = 0.08
 
 FALLBACK_NOTE = "No article has all your words; showing articles with most of them."
 
@@ -127,10 +156,6 @@ class _Unpruned(WrappingMatcher):
         return False
 
 
-def weighting() -> scoring.WeightingModel:
-    return RobertsonBM25(B=BM25_B, K1=BM25_K1)
-
-
 def loosen(q: wq.Query) -> wq.Query:
     """The query with every AND turned into OR; NOT clauses keep excluding."""
     if isinstance(q, wq.And):
@@ -154,7 +179,7 @@ class Ranking:
     notes: tuple[str, ...] = ()
 
 
-def ranked(parsed: ParsedQuery) -> ParsedQuery:
+def ranked(parsed: ParsedQuery, settings: RankSettings = DEFAULT) -> ParsedQuery:
     """The parsed query wrapped in our weighting, with the proximity bonus of a long query.
 
     None stays None (every article).
@@ -162,11 +187,11 @@ def ranked(parsed: ParsedQuery) -> ParsedQuery:
     if parsed.query is None:
         return parsed
     query = parsed.query
-    pairs = proximity(query)
+    pairs = proximity(query, settings)
     if pairs is not None:
         query = (wq.AndMaybe(query, pairs) if _required_clauses(query) > 1
                  else wq.Or([query, pairs]))
-    return dataclasses.replace(parsed, query=Weighted(query, weighting()))
+    return dataclasses.replace(parsed, query=Weighted(query, settings.weighting()))
 
 
 def query_words(q: wq.Query) -> list[str]:
@@ -185,15 +210,17 @@ def query_words(q: wq.Query) -> list[str]:
     return words
 
 
-def proximity(q: wq.Query) -> wq.Query | None:
+def proximity(q: wq.Query, settings: RankSettings = DEFAULT) -> wq.Query | None:
     """Bonus clauses for consecutive query words that appear close together, in order."""
+    if not settings.prox_weight:
+        return None
     words = query_words(q)
-    if len(words) < PROX_MIN_WORDS:
+    if len(words) < settings.prox_words:
         return None
     pairs = {(a, b) for a, b in zip(words, words[1:]) if a != b}
     if not pairs:
         return None
-    return wq.Or([wq.Phrase("body", [a, b], slop=PROX_SLOP, boost=PROX_WEIGHT)
+    return wq.Or([wq.Phrase("body", [a, b], slop=settings.prox_slop, boost=settings.prox_weight)
                   for a, b in sorted(pairs)])
 
 
@@ -206,11 +233,12 @@ def _required_clauses(q: wq.Query) -> int:
     return 1
 
 
-def widen(parsed: ParsedQuery, found: int, page_size: int) -> ParsedQuery | None:
+def widen(parsed: ParsedQuery, found: int, page_size: int,
+          settings: RankSettings = DEFAULT) -> ParsedQuery | None:
     """The OR form of a query when requiring every word found fewer than a page; else None."""
     if parsed.query is None or found >= page_size:
         return None
-    if _required_clauses(parsed.query) < MIN_WIDEN_CLAUSES:
+    if _required_clauses(parsed.query) < settings.widen_words:
         return None
     loose = loosen(parsed.query)
     if loose == parsed.query:
@@ -218,71 +246,70 @@ def widen(parsed: ParsedQuery, found: int, page_size: int) -> ParsedQuery | None
     return dataclasses.replace(parsed, query=loose)
 
 
-def fallback_ranking(strict: ParsedQuery, loose: ParsedQuery, strict_count: int) -> Ranking:
+def fallback_ranking(strict: ParsedQuery, loose: ParsedQuery, strict_count: int,
+                     settings: RankSettings = DEFAULT) -> Ranking:
     """Ranking for a widened search: BM25 over all the words.
 
     (Putting the articles with every word first cost MAP: TIME 0.667 against 0.686.)
     """
-    query = loose.query
     note = FALLBACK_NOTE if strict_count == 0 else few_note(strict_count)
-    return Ranking(ranked(dataclasses.replace(loose, query=query)), True, (note,))
+    return Ranking(ranked(loose, settings), True, (note,))
 
 
 def _body_terms(q: wq.Query) -> set[str]:
     return {text for field, text in q.iter_all_terms() if field == "body"}
 
 
+def body_terms(field, text: str) -> list[str]:
+    """The index terms of a text as the body field indexes them, in order."""
+    fold = getattr(field, "fold", None)
+    if fold is None:  # a field without the fast path: its analyzer
+        return [t.text for t in field.analyzer(text)]
+    return [term for term in map(fold, field.tokens.findall(text)) if term is not None]
+
+
 def expand(searcher, parsed: ParsedQuery, final: set[int] | None,
-           lengths=None, memo: dict | None = None) -> ParsedQuery | None:
+           lengths=None, memo: dict | None = None,
+           settings: RankSettings = DEFAULT) -> ParsedQuery | None:
     """The ranking query with RM3-style feedback words added, or None (short query, no hits).
 
     `parsed.query` is a ranked (`Weighted`) query; `final` the articles it may show;
     `lengths` the field-length cache of archive.fastrank (None: rank with Whoosh).
     """
-    if parsed.query is None:
+    if parsed.query is None or not settings.prf_weight:
         return None
     words = _body_terms(parsed.query)
-    if len(words) < PRF_MIN_WORDS:
+    if len(words) < settings.prf_words:
         return None
     from archive import fastrank
 
     ranked = (fastrank.rank(searcher, parsed.query, final, lengths, memo)
               if lengths is not None and final is not None else None)
     if ranked is not None:
-        top = list(zip(ranked[0][:PRF_DOCS].tolist(), ranked[1][:PRF_DOCS].tolist()))
+        top = list(zip(ranked[0][:settings.prf_docs].tolist(), ranked[1][:settings.prf_docs].tolist()))
     else:
-        top = list(searcher.search(parsed.query, limit=PRF_DOCS, filter=final).items())
+        top = list(searcher.search(parsed.query, limit=settings.prf_docs, filter=final).items())
     total = sum(score for _, score in top)
     if not top or total <= 0:
         return None
-    analyzer = searcher.schema["body"].analyzer
     model: Counter = Counter()
     for docnum, score in top:
-        body = searcher.stored_fields(docnum).get("body", "")[:PRF_CHARS]
-        counts = Counter(t.text for t in analyzer(body))
+        counts = Counter(body_terms(searcher.schema["body"],
+                                    searcher.stored_fields(docnum).get("body", "")[:PRF_CHARS]))
         length = sum(counts.values()) or 1
         for word, n in counts.items():
             if word not in words:
                 model[word] += score / total * n / length
-    best = model.most_common(PRF_TERMS)
+    best = model.most_common(settings.prf_terms)
     mass = sum(w for _, w in best)
     if not best or mass <= 0:
         return None
-    scale = PRF_WEIGHT / (1 - PRF_WEIGHT) * len(words) / mass
+    scale = settings.prf_weight / (1 - settings.prf_weight) * len(words) / mass
     extra = wq.Or([wq.Term("body", word, boost=w * scale) for word, w in best])
     inner = parsed.query.child if isinstance(parsed.query, Weighted) else parsed.query
-    return dataclasses.replace(parsed, query=Weighted(wq.Or([inner, extra]), weighting()))
+    return dataclasses.replace(parsed, query=Weighted(wq.Or([inner, extra]), settings.weighting()))
 
 
-def describe() -> str:
-    """The ranking configuration in one line (printed by the benchmark)."""
-    return (f"RobertsonBM25 B={BM25_B} K1={BM25_K1}; fields "
-            + ", ".join(f"{k}^{v}" for k, v in FIELD_BOOSTS.items())
-            + "; all words required, OR fallback when fewer than a page "
-            f"and {MIN_WIDEN_CLAUSES}+ words; RM3 feedback {PRF_TERMS} words of top {PRF_DOCS}, "
-            f"weight {PRF_WEIGHT}, {PRF_MIN_WORDS}+ words; proximity pairs within "
-            f"{PROX_SLOP} positions, weight {PROX_WEIGHT}, {PROX_MIN_WORDS}+ words")
-
-
-__all__ = ["FALLBACK_NOTE", "expand", "Ranking", "RobertsonBM25", "Weighted",
-           "describe", "robertson_idf", "fallback_ranking", "few_note", "loosen", "proximity", "query_words", "ranked", "weighting", "widen"]
+__all__ = ["DEFAULT", "FALLBACK_NOTE", "expand", "Ranking", "RankSettings", "RobertsonBM25",
+           "Weighted", "robertson_idf", "fallback_ranking", "few_note", "loosen", "proximity",
+           "query_words", "ranked", "widen"]

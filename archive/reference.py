@@ -88,6 +88,17 @@ class PlainSearcher:
         results.groups("year")
         return len(results)
 
+    def ranked(self, text: str, limit: int = 100) -> list[str]:
+        """The ids of the top `limit` documents for a question, Whoosh's BM25F defaults.
+
+        A question is not a list of words that must all appear, so its words are joined
+        with OR (qparser.OrGroup), as Whoosh's documentation does for ranked retrieval.
+        """
+        parser = qparser.MultifieldParser(["title", "body"], self.ix.schema,
+                                          group=qparser.OrGroup)
+        results = self.searcher.search(parser.parse(text), limit=limit)
+        return [hit["id"] for hit in results]
+
     def close(self) -> None:
         self.searcher.close()
         self.ix.close()

@@ -18,6 +18,7 @@ from archive import facets as fc
 from archive.age import BAND_ORDER, band_label, today as today_default
 from archive.errors import ArchiveError, ArticleNotFound, BadQuery, IndexCorrupt
 from archive.query import DateRange, ParsedQuery, parse_date_range, parse_query
+from archive.ranking import DEFAULT as DEFAULT_RANKING, RankSettings
 from archive.records import (Article, Facet, FacetValue, Hit, IndexStats, SearchPage,
                              SearchRequest, SORTS)
 from archive.parts import ArticlePart, marked_part
@@ -89,8 +90,9 @@ class WhooshArchive:
     """An archive stored in a Whoosh index directory."""
 
     def __init__(self, index_dir: str | Path, result_cache: int = 256,
-                 writer_procs: int | None = None):
+                 writer_procs: int | None = None, ranking: RankSettings = DEFAULT_RANKING):
         self.index_dir = Path(index_dir)
+        self.ranking = ranking  # the ranking's free parameters (archive.ranking)
         # Processes that analyse and write a rebuild (archive.parallel): one per core, up to 4.
         self.writer_procs = writer_procs or min(4, max(1, len(os.sched_getaffinity(0))))
         self.store = IndexStore(self.index_dir)
@@ -305,7 +307,8 @@ class WhooshArchive:
         return page
 
     def _search(self, request, searcher, today, with_facets, facet_limit, _stream, started):
-        parsed = parse_query(request.query, searcher.schema)
+        settings = self.ranking
+        parsed = parse_query(request.query, searcher.schema, settings.field_boosts())
         reader = searcher.reader()
         budget = Budget()
         parsed = reporter.within_budget(parsed, reader, budget)
@@ -326,8 +329,8 @@ class WhooshArchive:
             final = final & docs
         from archive import ranking  # (imported here: the ranking part of this module)
 
-        rank = ranking.Ranking(ranking.ranked(parsed))
-        loose = ranking.widen(parsed, len(final), request.page_size)
+        rank = ranking.Ranking(ranking.ranked(parsed, settings))
+        loose = ranking.widen(parsed, len(final), request.page_size, settings)
         if loose is not None:  # too few have every word: widen to most of them
             wider = self._matches(searcher, loose.query, memo)
             for rng in parsed.dates:
@@ -336,7 +339,7 @@ class WhooshArchive:
             for docs in filter_sets.values():
                 wider_final = wider_final & docs
             if len(wider_final) > len(final):
-                rank = ranking.fallback_ranking(parsed, loose, len(final))
+                rank = ranking.fallback_ranking(parsed, loose, len(final), settings)
                 matched, final = wider, wider_final
         parsed = rank.parsed
         marking = parsed.query  # snippets mark these words (not the feedback words added below)
@@ -358,7 +361,8 @@ class WhooshArchive:
         # that pass keeps the filter).
         expanded = None
         if request.sort == "relevance" and not budget.heavy:
-            expanded = ranking.expand(searcher, parsed, final, self._lengths(searcher), memo)
+            expanded = ranking.expand(searcher, parsed, final, self._lengths(searcher), memo,
+                                      settings)
             parsed = expanded or parsed
         # Without filters the ranking pass needs no filter set.
         hits = self._page(request, parsed, searcher, final, budget, memo=memo, marking=marking,

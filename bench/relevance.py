@@ -1,10 +1,19 @@
-"""Relevance benchmark: `python -m bench.relevance COLLECTION_DIR [--out RUN.jsonl] [--index DIR]`.
+"""Relevance benchmark.
+
+    python -m bench.relevance COLLECTION_DIR [--out RUN.jsonl] [--index DIR]
+    python -m bench.relevance COLLECTION_DIR... --cv K [--work DIR] [--cache FILE] [--each]
 
 COLLECTION_DIR holds docs.jsonl, queries.tsv and qrels.txt (see
 /work/shared/data/ir/SOURCE.md). The documents are imported with the JSON Lines
 reader into a real index in a temporary folder, every query runs through
 `Archive.search` (the search box's default search, top 100), and the run is
 scored by the shared `score_ir.py`.
+
+With `--cv K` the ranking settings are chosen by K-fold cross-validation over the
+queries (`bench/cv.py`), one setting for all the collections given; the report
+gives, per collection, the cross-validated MAP and the whole-set MAP of plain
+Whoosh, of the settings before the choice and of the chosen ones, all in the
+same run. `--each` also cross-validates each collection on its own.
 """
 
 from __future__ import annotations
@@ -21,8 +30,9 @@ from pathlib import Path
 
 from archive import Config, open_archive
 from archive.batch import read_queries, search_batch
-from archive.ranking import describe
+from archive.ranking import DEFAULT
 from archive.whoosh_schema import SCHEMA_VERSION
+from bench import cv_report
 
 DEPTH = 100
 
@@ -69,14 +79,34 @@ def run(collection: Path, index: Path, out: Path) -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("collection", type=Path, help="folder with docs.jsonl, queries.tsv, qrels.txt")
+    ap.add_argument("collections", type=Path, nargs="+", metavar="collection",
+                    help="folder with docs.jsonl, queries.tsv, qrels.txt")
     ap.add_argument("--out", type=Path, help="keep the run (JSON lines {qid, ids})")
     ap.add_argument("--index", type=Path,
                     help="work folder to build in and reuse (default: a temporary folder)")
+    ap.add_argument("--cv", type=int, metavar="K", help="choose the ranking settings by "
+                    "K-fold cross-validation over the queries and report it")
+    ap.add_argument("--work", type=Path, help="with --cv: folder for the indexes, one "
+                    "subfolder per collection, reused by later runs (default: temporary)")
+    ap.add_argument("--cache", type=Path, help="with --cv: JSON lines file of measured "
+                    "settings, reused by a later run of the same code")
+    ap.add_argument("--each", action="store_true",
+                    help="with --cv: also cross-validate each collection on its own")
     args = ap.parse_args(argv)
-    for name in ("docs.jsonl", "queries.tsv", "qrels.txt"):
-        if not (args.collection / name).is_file():
-            sys.exit(f"bench.relevance: no {name} in {args.collection}")
+    for folder in args.collections:
+        for name in ("docs.jsonl", "queries.tsv", "qrels.txt"):
+            if not (folder / name).is_file():
+                sys.exit(f"bench.relevance: no {name} in {folder}")
+    if args.cv is not None:
+        if args.cv < 2:
+            sys.exit(f"bench.relevance: --cv needs at least 2 folds, got {args.cv}")
+        with tempfile.TemporaryDirectory(prefix="morgue-cv-") as tmp:
+            cv_report.main(args.collections, args.cv, args.work or Path(tmp), args.cache,
+                           args.each, build_index)
+        return 0
+    if len(args.collections) > 1:
+        sys.exit("bench.relevance: one collection at a time without --cv")
+    args.collection = args.collections[0]
     with tempfile.TemporaryDirectory(prefix="morgue-rel-") as tmp:
         work = args.index or Path(tmp)
         index = work / "index"
@@ -89,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
           f"P@10 {scores['p@10']:.4f}  R@100 {scores['recall@100']:.4f}  "
           f"median {scores['median_seconds'] * 1000:.1f} ms/query  "
           f"(fallback {scores['fallback_queries']}, errors {scores['errors']})")
-    print(f"configuration: schema {SCHEMA_VERSION}; {describe()}")
+    print(f"configuration: schema {SCHEMA_VERSION}; {DEFAULT.describe()}")
     return 0
 
 

@@ -31,27 +31,35 @@ def reuters(tmp_path_factory):
                                 "reut2-001.sgm"))
 
 
-def _variants(searcher, text):
-    parsed = parse_query(text, searcher.schema)
-    strict = ranking.ranked(parsed)
+# The search's settings, and others the cross-validation tries (bench/cv.py).
+SETTINGS = [ranking.DEFAULT,
+            ranking.RankSettings(k1=0.9, b=0.6, title=1.0, prf_weight=0.3, prf_docs=5,
+                                 prf_terms=20, prox_weight=0.1, prox_slop=4),
+            ranking.RankSettings(k1=1.5, b=0.9, title=0.1, prf_weight=0.0, prox_weight=0.0)]
+
+
+def _variants(searcher, text, settings=ranking.DEFAULT):
+    parsed = parse_query(text, searcher.schema, settings.field_boosts())
+    strict = ranking.ranked(parsed, settings)
     yield strict
-    loose = ranking.widen(parsed, 0, 10)
+    loose = ranking.widen(parsed, 0, 10, settings)
     if loose is not None:
-        loose = ranking.ranked(loose)
+        loose = ranking.ranked(loose, settings)
         yield loose
         final = set(searcher.docs_for_query(loose.query))
-        expanded = ranking.expand(searcher, loose, final)
+        expanded = ranking.expand(searcher, loose, final, settings=settings)
         if expanded is not None:
             yield expanded
 
 
-def test_scores_are_whooshs_scores(reuters):
+@pytest.mark.parametrize("settings", SETTINGS, ids=["default", "other", "plain"])
+def test_scores_are_whooshs_scores(reuters, settings):
     archive = reuters.archive
     searcher = archive._searcher()
     assert len(searcher.reader().leaf_readers()) == 2  # written by two processes
     compared = 0
     for text in QUERIES:
-        for variant in _variants(searcher, text):
+        for variant in _variants(searcher, text, settings):
             final = set(searcher.docs_for_query(variant.query))
             if not final:
                 continue

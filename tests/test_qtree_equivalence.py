@@ -30,6 +30,7 @@ from archive.errors import BadQuery
 from archive.explain import explain as todays_explain
 from archive.qtree_explain import explain as tree_explain
 from archive.qtree_query import parse_query as parse_tree_query
+from archive.ranking import DEFAULT as RANKING
 from archive.qtree_simplify import simplify
 from archive.qtree_whoosh import compile_query
 from archive.qtree_whoosh import parse_query as tree_parse
@@ -47,10 +48,13 @@ PROPS = settings(max_examples=400, deadline=None, database=None,
                  suppress_health_check=[HealthCheck.too_slow])
 
 
+BOOSTS = RANKING.field_boosts()  # the search box's title and body weights
+
+
 def parsed(parse, text: str):
     """What a parser made of a text, comparable across parsers."""
     try:
-        p = parse(text, SCHEMA)
+        p = parse(text, SCHEMA, BOOSTS)
     except BadQuery as exc:
         return ("BadQuery", str(exc))
     return (p.text, p.query, p.dates)
@@ -59,7 +63,7 @@ def parsed(parse, text: str):
 def explained(text: str):
     """(today's explanation, the tree's), or the BadQuery messages."""
     try:
-        old = todays_explain(todays_parse(text, SCHEMA), REQUEST, SCHEMA)
+        old = todays_explain(todays_parse(text, SCHEMA, BOOSTS), REQUEST, SCHEMA)
     except BadQuery as exc:
         old = ("BadQuery", str(exc))
     try:
@@ -111,7 +115,7 @@ EXAMPLES = [
 def test_parser_exceptions_are_pinned(text, exception, today, tree):
     assert exceptions(text, PARSER_EXCEPTIONS) == [exception.__name__]
     assert parsed(todays_parse, text) == today
-    assert compile_query(parse_tree_query(text).tree, SCHEMA) == tree
+    assert compile_query(parse_tree_query(text).tree, SCHEMA, BOOSTS) == tree
 
 
 def clause(role, kind, text, fields=("title", "text"), detail=None, children=()):
@@ -343,8 +347,9 @@ def test_generated_queries_compile_as_today(grammar, data):
     if counts["compiled alike"] and parsed(tree_parse, text)[0] != "BadQuery":
         tree = parse_tree_query(text).tree  # the simplified tree searches the same
         simple = simplify(tree, ANALYSIS)
-        assert (compile_query(simple, SCHEMA) if simple is not None else
-                (wq.NullQuery if tree is not None else None)) == compile_query(tree, SCHEMA)
+        assert (compile_query(simple, SCHEMA, BOOSTS) if simple is not None else
+                (wq.NullQuery if tree is not None else None)) == compile_query(tree, SCHEMA,
+                                                                               BOOSTS)
 
 
 def test_generated_queries_are_mostly_compared(grammar):

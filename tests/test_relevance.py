@@ -1,8 +1,10 @@
-"""Relevance: the TIME test collection through the real search path, the "most of your
-words" fallback (web page, JSON, CLI) and `manage.py search --queries`."""
+"""Relevance: the TIME and Cranfield test collections through the real search path, the
+ranking settings and their cross-validated choice (bench/cv.py), the "most of your words"
+fallback (web page, JSON, CLI) and `manage.py search --queries`."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -16,13 +18,15 @@ from click.testing import CliRunner
 
 from archive import Config, SearchRequest, open_archive
 from archive.batch import read_queries, search_batch
-from archive.ranking import FALLBACK_NOTE
+from archive.ranking import FALLBACK_NOTE, RankSettings
+from bench import cv
 from indexer import pipeline
 
 SHARED = Path(os.environ.get("MORGUE_SHARED") or Path(__file__).resolve().parents[2] / "shared")
-# Measured 0.7042 on the 41 judged dev queries with the default search, see docs/BENCHMARKS.md.
-# The goal is 0.70; the best baseline is 0.640 (Whoosh out of the box).
-TIME_MAP_FLOOR = 0.70
+# Whole-set MAP floors of the search's settings (archive.ranking.DEFAULT, chosen by
+# cross-validation): just under the figures measured in docs/BENCHMARKS.md, so a change that
+# costs a query or two fails. (collection, judged queries, indexed documents, floor)
+MAP_FLOORS = [("time", 41, 423, 0.70), ("cranfield", 113, 1398, 0.345)]
 
 ARTICLES = [
     {"id": "a1", "title": "Harbour strike ends", "date": "2001-05-02",
@@ -55,23 +59,22 @@ def _score(qrels: Path, run: Path) -> dict:
     return json.loads(done.stdout)
 
 
-@pytest.mark.skipif(not (SHARED / "data" / "ir" / "time" / "docs.jsonl").is_file(),
-                    reason=f"the TIME test collection is not in {SHARED} (set MORGUE_SHARED)")
-@pytest.mark.slow  # about 18 s on 2 cores
-def test_time_collection_map(tmp_path):
-    collection = SHARED / "data" / "ir" / "time"
+@pytest.mark.slow  # about 20 s each on 2 cores
+@pytest.mark.parametrize("name, judged, indexed, floor", MAP_FLOORS)
+def test_collection_map(tmp_path, shared, name, judged, indexed, floor):
+    collection = shared("data", "ir", name)
     corpus, index = tmp_path / "corpus", tmp_path / "index"
     corpus.mkdir()
     shutil.copyfile(collection / "docs.jsonl", corpus / "docs.jsonl")
     archive = open_archive(Config(corpus, index))
-    assert pipeline.rebuild(archive, corpus).indexed == 423
+    assert pipeline.rebuild(archive, corpus).indexed == indexed
     queries = list(read_queries((collection / "queries.tsv").read_text("utf-8").splitlines()))
     results = search_batch(archive, queries, limit=100)
     run = tmp_path / "run.jsonl"
     run.write_text("".join(json.dumps(r.as_dict(source_ids=True)) + "\n" for r in results))
     scores = _score(collection / "qrels.txt", run)
-    assert scores["queries"] == 41
-    assert scores["map"] >= TIME_MAP_FLOOR, scores
+    assert scores["queries"] == judged
+    assert scores["map"] >= floor, scores
 
 
 def test_all_words_still_required_when_enough_match(small):
@@ -188,3 +191,106 @@ def test_proximity_pairs_follow_the_typed_words():
                                                           ("conduct", "cylind")}
     assert all(isinstance(p, wq.Phrase) and p.slop == 2 for p in pairs.subqueries)
     assert proximity(parse_query("heat conduction", schema).query) is None  # two words
+
+
+# -- ranking settings and their cross-validated choice (bench/cv.py) ------------------------
+
+FILLER = " ".join(f"filler{i}" for i in range(20))
+SETTINGS_ARTICLES = [
+    {"id": "s1", "title": "Heat conduction in composite slabs",
+     "text": "Heat conduction composite slab tests: thermal layers, copper plates. " + FILLER},
+    {"id": "s2", "title": "Laboratory report",
+     "text": f"Heat flows one way. {FILLER} Conduction carefully measured along composite slab "
+             "heat heat. "
+             "Thermal resistance, insulation board."},
+    {"id": "s3", "title": "Slab cracking",
+     "text": "A composite slab cracked under heat; engineers blamed expansion joints, mortar."},
+    {"id": "s4", "title": "Conduction",
+     "text": "Conduction of heat in metals: electrons carry energy; lattice vibrations too."},
+    {"id": "s5", "title": "Unrelated",
+     "text": "The harbour strike ended after the port authority raised pay for dock workers."},
+]
+BASE = RankSettings(k1=1.2, b=0.75, title=0.3, widen_words=3, prf_words=3, prf_docs=3,
+                    prf_terms=2, prf_weight=0.2, prox_words=3, prox_slop=2, prox_weight=0.1)
+# One other value of every setting; each must change what the search returns.
+CHANGED = {"k1": 2.0, "b": 0.3, "title": 1.0, "widen_words": 5, "prf_words": 5, "prf_docs": 1,
+           "prf_terms": 20, "prf_weight": 0.0, "prox_words": 5, "prox_slop": 6,
+           "prox_weight": 0.0}
+
+
+def _answer(index: Path, settings: RankSettings, query: str) -> tuple:
+    archive = open_archive(Config(index.parent / "corpus", index), result_cache=0,
+                           ranking=settings)
+    page = archive.search(SearchRequest(query))
+    return page.total, page.notes, [(h.article.source_id, round(h.score, 9)) for h in page.hits]
+
+
+def test_every_ranking_setting_reaches_the_search(tmp_path):
+    assert set(CHANGED) == {f.name for f in dataclasses.fields(RankSettings)}
+    _corpus, index = _build(tmp_path, SETTINGS_ARTICLES)
+    query = "heat conduction composite slab"
+    base = _answer(index, BASE, query)
+    assert base[0] == 4 and base[1]  # widened: only s1 and s2 have every word
+    for name, value in CHANGED.items():
+        assert _answer(index, dataclasses.replace(BASE, **{name: value}), query) != base, name
+
+
+def test_cv_folds_are_deterministic_disjoint_and_cover_the_queries():
+    qids = [str(n) for n in range(1, 84, 2)] + ["q7"]
+    split = cv.folds(qids, 5)
+    assert split == cv.folds(reversed(qids), 5) == cv.folds(qids + qids[:3], 5)
+    assert sorted(q for fold in split for q in fold) == sorted(qids)
+    assert sum(len(f) for f in split) == len(qids)  # no query in two folds
+    assert {len(f) for f in split} <= {len(qids) // 5, len(qids) // 5 + 1}
+    assert split[0][:3] == ("1", "11", "21")  # sorted by number, dealt round-robin
+    with pytest.raises(ValueError, match="--cv"):
+        cv.folds(qids[:3], 5)
+
+
+def test_cv_folds_of_the_shared_queries(shared):
+    for name, judged in (("time", 41), ("cranfield", 113)):
+        qrels = shared("data", "ir", name, "qrels.txt")
+        ids = {line.split()[0] for line in qrels.read_text().splitlines()
+               if line.split() and int(line.split()[3]) > 0}
+        assert len(ids) == judged
+        split = cv.folds(ids, 5)
+        assert [len(f) for f in split] == [len(split[0])] * (judged % 5) + [
+            judged // 5] * (5 - judged % 5)
+        assert set().union(*map(set, split)) == ids
+
+
+def _collection(folder: Path, docs: list[dict], queries: dict[str, str],
+                relevant: dict[str, str]) -> Path:
+    folder.mkdir()
+    (folder / "docs.jsonl").write_text("".join(json.dumps(d) + "\n" for d in docs), "utf-8")
+    (folder / "queries.tsv").write_text("".join(f"{q}\t{t}\n" for q, t in queries.items()))
+    (folder / "qrels.txt").write_text("".join(f"{q} 0 {d} 1\n" for q, d in relevant.items()))
+    return folder
+
+
+def test_each_fold_is_measured_with_settings_chosen_without_it(tmp_path):
+    """Queries 1 and 3 want title matches first, 2 and 4 body matches: the two folds choose
+    the title weight the other fold's queries want, so the held-out figure is poor."""
+    from bench.relevance import build_index
+
+    words = ["zebra", "walrus", "falcon", "badger"]
+    docs = []
+    for w in words:
+        docs.append({"id": f"t-{w}", "title": f"The {w} report",
+                     "text": f"A {w} was seen. " + FILLER + " " + FILLER})
+        docs.append({"id": f"b-{w}", "title": "Field notes", "text": f"{w} {w} tracks."})
+    queries = {str(n): w for n, w in enumerate(words, start=1)}
+    relevant = {"1": "t-zebra", "2": "b-walrus", "3": "t-falcon", "4": "b-badger"}
+    folder = _collection(tmp_path / "tiny", docs, queries, relevant)
+    collection = cv.load(folder, tmp_path / "work", build_index)
+    evaluate = cv.Evaluator([collection])
+    grid = {"title": (0.1, 1.0)}
+    assert evaluate(dataclasses.replace(cv.START, title=1.0))["tiny"] == {
+        "1": 1.0, "2": 0.5, "3": 1.0, "4": 0.5}
+    result = cv.cross_validate(evaluate, [collection], 2, cv.START, grid=grid)
+    assert result.folds["tiny"] == [("1", "3"), ("2", "4")]
+    assert [s.title for s in result.chosen] == [0.1, 1.0]
+    assert result.held["tiny"] == {"1": 0.5, "2": 0.5, "3": 0.5, "4": 0.5}
+    assert result.cv_map("tiny") == 0.5 and result.fold_maps("tiny") == [0.5, 0.5]
+    # On all four queries neither weight is better: the start value stays.
+    assert cv.choose(evaluate, {"tiny": collection.judged}, cv.START, grid).title == 1.0
