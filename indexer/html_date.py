@@ -12,24 +12,10 @@ from urllib.parse import urlsplit
 
 from indexer import html_tuning
 from indexer.date_text import (
-    headline_days,
-    headline_places,
-    month_first,
-    numeric_day,
-    page_lang,
-    written_days,
-    year_spans,
+    headline_days, headline_places, month_first, numeric_day, page_lang, written_days, year_spans,
 )
 from indexer.dates import (
-    MODIFIED_META,
-    PUBLISHED_META,
-    TEXT_DATE,
-    Stamp,
-    date_from_url,
-    parse_date,
-    parse_stamp,
-    plausible,
-    text_date,
+    MODIFIED_META, PUBLISHED_META, TEXT_DATE, Stamp, date_from_url, parse_date, parse_stamp, plausible, text_date,
     zone_for,
 )
 from indexer.html_meta import PageMeta
