@@ -46,7 +46,7 @@ DATE_SOURCE_NAMES = {
     "url": "the URL", "json-ld": "the page's JSON-LD", "meta": "the page's meta tags",
     "microdata": "the page's microdata", "time-published": "a publication time element",
     "time": "a time element", "label": "a label in the page text",
-    "htmldate": "htmldate's scan of the page", "text": "the page text",
+    "headline": "the date next to the headline", "htmldate": "htmldate's scan of the page", "text": "the page text",
 }
 
 

@@ -3,17 +3,18 @@
 Every distinct day the page's sources give (`indexer.html_date.gather`) is a
 candidate. Its score, the log-odds that it is the date judged on its own, is
 a weighted sum of general signs: which groups of independent sources give
-this day and which give another (GROUPS; htmldate's searches count fully
-only when they found a day no other source gives), whether the day is
-written out in the page text (or the text writes other days but not this
-one), lies in the month the URL gives, precedes a change the page records,
-and whether it is the first of a month or 1 January (where partial dates are
-filled in). The candidates then compete: a day's confidence is its odds
-against those of every other candidate and of "none of them"
-(`Stage.probabilities`), so sources that disagree share the confidence. The
-most likely candidate is the date when its confidence reaches the model's
-threshold; otherwise the date is unknown and the candidates are kept to be
-shown, with the month when every source (and the URL) agrees on it.
+this day and which give another (GROUPS, among them the date written next
+to the headline; htmldate's searches count fully only when they found a day
+no other source gives), whether the day is written out in the page text (or
+the text writes other days but not this one), lies in the month the URL
+gives, precedes a change the page records, and whether it is the first of a
+month or 1 January (where partial dates are filled in). The candidates then
+compete: a day's confidence is its odds against those of every other
+candidate and of "none of them" (`Stage.probabilities`), so sources that
+disagree share the confidence. The most likely candidate is the date when
+its confidence reaches the model's threshold; otherwise the date is unknown
+and the candidates are kept to be shown, with the month when every source
+(and the URL) agrees on it.
 
 htmldate's search of the page text is costly: the first stage leaves it out,
 and only a page whose first-stage confidence is below the threshold is
@@ -36,10 +37,11 @@ from indexer.html_date import SOURCES, Evidence
 FIRST_SOURCES = tuple(s for s in SOURCES if s != "text")
 # Sources that read the same kind of evidence count as one: the URL; the page's
 # machine-readable metadata; what it shows as its publication date; its first
-# unlabelled <time> element. htmldate's two searches count on their own when no
-# such source gives their day, and as an echo when one does (they read the same tags).
+# unlabelled <time> element; the date written next to its headline. htmldate's
+# two searches count on their own when no such source gives their day, and as an
+# echo when one does (they read the same tags).
 GROUPS = {"url": ("url",), "metadata": ("json-ld", "meta", "microdata"),
-          "shown": ("time-published", "label"), "time": ("time",)}
+          "shown": ("time-published", "label"), "time": ("time",), "headline": ("headline",)}
 HTMLDATE = ("htmldate", "text")
 SIGNS = ("url-month", "not-url-month", "written", "not-written", "later-modified", "first-of-month", "1-january")
 
@@ -165,18 +167,19 @@ def candidates(ev: Evidence, stage: Stage) -> tuple[DateCandidate, ...]:
 # Fitted by `python -m bench.dates ../shared/data/dates --fit` (see docs/BENCHMARKS.md).
 MODEL = Model(
     first=Stage(FIRST_SOURCES, {
-        "bias": 0.95, "+url": 0.79, "+metadata": 0.9, "+shown": 1.02, "+time": 0.2,
-        "+htmldate-own": 0.6, "+htmldate-echo": 0.33, "-url": -0.64, "-metadata": -1.45,
-        "-shown": -2.2, "-time": -0.83, "-htmldate": -1.06, "url-month": 0.61,
-        "not-url-month": 0.0, "written": 1.64, "not-written": -1.2, "later-modified": -0.86,
-        "first-of-month": 0.24, "1-january": -0.47,
+        "bias": 0.9, "+url": 0.64, "+metadata": 0.76, "+shown": 1.3, "+time": 0.42,
+        "+headline": 0.93, "+htmldate-own": 0.3, "+htmldate-echo": 0.43, "-url": -1.42,
+        "-metadata": -1.49, "-shown": -2.46, "-time": -0.72, "-headline": -1.05,
+        "-htmldate": -1.42, "url-month": 0.73, "not-url-month": -0.26, "written": 1.25,
+        "not-written": -1.01, "later-modified": -0.7, "first-of-month": 0.21, "1-january": -0.83,
     }),
     second=Stage(SOURCES, {
-        "bias": 0.96, "+url": 0.76, "+metadata": 0.96, "+shown": 1.06, "+time": 0.19,
-        "+htmldate-own": 0.33, "+text-own": 0.32, "+htmldate-echo": 0.16, "+text-echo": 0.16,
-        "-url": -0.64, "-metadata": -1.51, "-shown": -2.25, "-time": -0.83, "-htmldate": -0.67,
-        "-text": -0.48, "url-month": 0.29, "not-url-month": -0.14, "written": 1.73,
-        "not-written": -1.24, "later-modified": -0.87, "first-of-month": -0.46, "1-january": -0.9,
+        "bias": 0.94, "+url": 0.59, "+metadata": 0.75, "+shown": 1.34, "+time": 0.39,
+        "+headline": 0.94, "+htmldate-own": 0.27, "+text-own": 0.1, "+htmldate-echo": 0.09,
+        "+text-echo": 0.46, "-url": -1.4, "-metadata": -1.47, "-shown": -2.48, "-time": -0.74,
+        "-headline": -1.0, "-htmldate": -0.85, "-text": -0.56, "url-month": 0.4,
+        "not-url-month": -0.31, "written": 1.16, "not-written": -1.14, "later-modified": -0.74,
+        "first-of-month": -0.31, "1-january": -1.01,
     }),
-    threshold=0.59,
+    threshold=0.52,
 )

@@ -11,6 +11,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from indexer import html_tuning
+from indexer.date_text import (
+    headline_days, headline_places, month_first, numeric_day, page_lang, written_days, year_spans,
+)
 from indexer.dates import (
     MODIFIED_META, PUBLISHED_META, TEXT_DATE, Stamp, date_from_url, parse_date, parse_stamp, plausible, text_date,
     zone_for,
@@ -21,9 +24,10 @@ from indexer.language import detect_language
 # The sources a publication date can come from, each counted once per page:
 # the page's URL; its JSON-LD, <meta> tags and microdata; <time> elements
 # labelled as the publication time and the first unlabelled one; a
-# "Published ..." label in its text; htmldate's scan of the page's header and
-# elements ("htmldate"), and htmldate's search of the whole page text ("text").
-SOURCES = ("url", "json-ld", "meta", "microdata", "time-published", "time", "label", "htmldate", "text")
+# "Published ..." label in its text; the date written nearest its headline (its
+# dateline or byline); htmldate's scan of the page's header and elements
+# ("htmldate"), and htmldate's search of the whole page text ("text").
+SOURCES = ("url", "json-ld", "meta", "microdata", "time-published", "time", "label", "headline", "htmldate", "text")
 
 
 @dataclass
@@ -45,6 +49,7 @@ class Evidence:
     url_month: dt.date | None = None  # first of the month a URL gives without a day (/2019/11/)
     modified: frozenset[dt.date] = frozenset()  # days the page gives as its last change
     written: frozenset[dt.date] = frozenset()  # days written out anywhere in the page text
+    headline: tuple[dt.date, ...] = ()  # days written next to the headline, the nearest first
     search: Callable[[], dt.date | None] | None = None  # htmldate's costly text search, run on demand
 
     def text(self) -> dt.date | None:
@@ -84,14 +89,18 @@ def _meta_candidates(pm: PageMeta) -> list[Candidate]:
     return out
 
 
-def _element_stamp(el: Any) -> Stamp | None:
+def _element_stamp(el: Any, us: bool = False) -> Stamp | None:
     """The date an element carries: its machine-readable attribute, else the date its text shows.
 
     A UTC time stamp is read as the day the element shows readers when that is
-    within a day of it (the publisher's own calendar day).
+    within a day of it (the publisher's own calendar day). A slashed date it
+    shows is read day first unless the page is American (`us`).
     """
     text = " ".join((el.text_content() or "").split())
-    shown = parse_stamp(text) if 6 <= len(text) <= 40 else None
+    shown = None
+    if 6 <= len(text) <= 40:
+        slashed = numeric_day(text, us)
+        shown = Stamp(slashed, "day") if slashed else parse_stamp(text)
     for attr in ("datetime", "content"):
         stamp = parse_stamp((el.get(attr) or "").strip())
         if stamp:
@@ -117,11 +126,11 @@ def _in_comments(el: Any) -> bool:
     return any(_is_comments(anc) for anc in el.iterancestors())
 
 
-def _body_candidates(tree: Any) -> list[Candidate]:
+def _body_candidates(tree: Any, us: bool = False) -> list[Candidate]:
     """Microdata and <time> elements in the page body, in document order."""
     out = []
     for el in tree.iter("time", "{*}time"):
-        stamp = _element_stamp(el)
+        stamp = _element_stamp(el, us)
         if not stamp or not plausible(stamp.day):
             continue
         if _in_comments(el):
@@ -143,17 +152,21 @@ def _body_candidates(tree: Any) -> list[Candidate]:
         prop = (el.get("itemprop") or "").lower()
         if el.tag == "meta" or prop not in ("datepublished", "datecreated", "datemodified"):
             continue
-        stamp = _element_stamp(el)
+        stamp = _element_stamp(el, us)
         if stamp and plausible(stamp.day):
             kind = "modified" if prop == "datemodified" else "published"
             out.append(Candidate(stamp.day, stamp.precision, "microdata", kind, stamp))
     return out
 
 
+# A label ("Posted by Jane Doe on", "Datum:", "Veröffentlicht am Mittwoch,") and the date after it, up
+# to its year, fit in LABEL_REACH characters (the page text's whitespace is collapsed).
+LABEL_REACH = 120
 _LABEL_ON = r"(?:\s+(?:am|vom|on|le|du|il|el|em|op))?\s*:?\s*(?:[^\W\d]{2,10}\.?,\s*)?"
+_BY = r"(?:\s+(?:by|von|par|por|da|door):?\s+[^\W\d][^\d,;:|]{1,40}?)?"  # "Posted by Jane Doe on ..."
 _PUBLISHED_LABEL = re.compile(
-    r"\b(?:ver[öo]ffentlicht|erschienen|publiziert|published|posted|publié|pubblicato|publicado|gepubliceerd)"
-    + _LABEL_ON + "(?:" + TEXT_DATE + ")", re.IGNORECASE)
+    r"\b(?:(?:ver[öo]ffentlicht|erschienen|publiziert|published|posted|publié|pubblicato|publicado|gepubliceerd)"
+    + _BY + r"|(?:datum|date|fecha)(?=\s*:|\s+\d))" + _LABEL_ON + "(?:" + TEXT_DATE + ")", re.IGNORECASE)
 _UPDATED_LABEL = re.compile(
     r"\b(?:aktualisiert|letzte [äa]nderung|zuletzt ge[äa]ndert|ge[äa]ndert|updated|last modified|modified"
     r"|mis à jour|modifié|aggiornato|actualizado|bijgewerkt)" + _LABEL_ON + "(?:" + TEXT_DATE + ")", re.IGNORECASE)
@@ -165,14 +178,18 @@ def _page_text(pm: PageMeta) -> str:
 
 
 def _label_candidates(text: str) -> list[Candidate]:
-    """Dates the page text labels as published ("Erschienen am 01.11.2023") or updated; the first of each."""
+    """Dates the page text labels as published ("Erschienen am 01.11.2023") or updated; the first of each.
+
+    A labelled date ends with its four-digit year, at most LABEL_REACH
+    characters after the label starts: the patterns are tried only there.
+    """
     out = []
+    spans = year_spans(text, 0, len(text), before=LABEL_REACH)
     for pattern, kind in ((_PUBLISHED_LABEL, "published"), (_UPDATED_LABEL, "modified")):
-        for m in pattern.finditer(text):
-            day = text_date(m)
-            if day and plausible(day):
-                out.append(Candidate(day, "day", "label", kind))
-                break
+        found = (text_date(m) for start, end in spans for m in pattern.finditer(text, start, end))
+        day = next((d for d in found if d and plausible(d)), None)
+        if day:
+            out.append(Candidate(day, "day", "label", kind))
     return out
 
 
@@ -182,8 +199,7 @@ def _page_languages(tree: Any, pm: PageMeta) -> tuple[str, ...] | None:
     The page's own is the one it declares (`<html lang>`, `og:locale`, JSON-LD
     `inLanguage`), else the one fastText identifies in its text.
     """
-    declared = (tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang")
-                or pm.first("og:locale", "content-language", "language", "dc.language")
+    declared = (page_lang(tree) or pm.first("og:locale", "content-language", "language", "dc.language")
                 or pm.ld_value("inLanguage"))
     code = declared.strip().replace("_", "-").split("-")[0].lower() if isinstance(declared, str) else ""
     if code not in html_tuning.dateparser_languages():
@@ -217,35 +233,9 @@ def htmldate_day(tree: Any, url: str | None, extensive: bool, pm: PageMeta) -> d
     return found[0] if found and plausible(found[0]) else None
 
 
-def collect(tree: Any, pm: PageMeta, text: str) -> list[Candidate]:
-    """Every date the page offers (JSON-LD, <meta>, microdata, <time>, labels in `text`)."""
-    return (_ld_candidates(pm) + _meta_candidates(pm) + _body_candidates(tree) + _label_candidates(text))
-
-
-_WRITTEN = re.compile(r"(?<![\d.])(?:" + TEXT_DATE + r")(?!\d)", re.IGNORECASE)
-_YEAR = re.compile(r"(?<!\d)(?:1[89]|20)\d\d(?!\d)")
-
-
-def written_days(text: str) -> frozenset[dt.date]:
-    """Every day written out in the text ("1. November 2023", "March 3, 2011", "01.11.2023", "2023-11-01").
-
-    The date pattern is tried only just around four-digit years: a date ends
-    with its year (at most 25 characters after its start), or starts with it (ISO).
-    """
-    spans: list[list[int]] = []
-    for year in _YEAR.finditer(text):
-        start, end = max(0, year.start() - 25), year.end() + 6
-        if spans and start <= spans[-1][1]:
-            spans[-1][1] = end  # overlapping windows are read as one
-        else:
-            spans.append([start, end])
-    out = set()
-    for start, end in spans:
-        for m in _WRITTEN.finditer(text, start, end):
-            day = text_date(m)
-            if day and plausible(day):
-                out.add(day)
-    return frozenset(out)
+def collect(tree: Any, pm: PageMeta, text: str, us: bool = False) -> list[Candidate]:
+    """Every date the page offers (JSON-LD, <meta>, microdata, <time>, labels in `text`); `us`: month first."""
+    return (_ld_candidates(pm) + _meta_candidates(pm) + _body_candidates(tree, us) + _label_candidates(text))
 
 
 def page_zone(cands: list[Candidate], tree: Any, url: str | None) -> Any:
@@ -253,9 +243,8 @@ def page_zone(cands: list[Candidate], tree: Any, url: str | None) -> Any:
     offsets = Counter(c.stamp.offset for c in cands if c.stamp and c.stamp.offset)
     if offsets:
         return dt.timezone(dt.timedelta(minutes=offsets.most_common(1)[0][0]))
-    lang = tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang")
     host = urlsplit(url).hostname if url else None
-    return zone_for(lang, host)
+    return zone_for(page_lang(tree), host)
 
 
 def _source(c: Candidate) -> str:
@@ -283,7 +272,8 @@ def gather(tree: Any, pm: PageMeta, url: str | None) -> Evidence:
         else:
             ev.url_month = in_url[0]
     text = _page_text(pm)
-    cands = collect(tree, pm, text)
+    us = month_first(page_lang(tree), url)
+    cands = collect(tree, pm, text, us)
     zone = page_zone(cands, tree, url)
     local: dict[dt.date, dt.date] = {}
     modified = set()
@@ -296,7 +286,10 @@ def gather(tree: Any, pm: PageMeta, url: str | None) -> Evidence:
             modified.add(day)
         elif c.kind != "comment":
             ev.days.setdefault(_source(c), day)
-    ev.modified, ev.written = frozenset(modified), written_days(text)
+    ev.modified, ev.written = frozenset(modified), written_days(text, us)
+    ev.headline = headline_days(text, headline_places(text, pm.h1, pm.title_tag), us)
+    if ev.headline:
+        ev.days["headline"] = ev.headline[0]
     scanned = htmldate_day(tree, url, False, pm)
     if scanned:
         ev.days["htmldate"] = local.get(scanned, scanned)

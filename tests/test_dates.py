@@ -11,10 +11,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indexer.date_model import MODEL, judge
-from indexer.dates import parse_date, parse_stamp, plausible, zone_for
+from indexer.date_text import headline_days, headline_places, month_first
+from indexer.dates import parse_date, parse_stamp, plausible, text_date, zone_for
 from indexer.decode import decode_html
 from indexer.html import page_metadata, parse_tree
-from indexer.html_date import SOURCES, Evidence, gather, written_days
+from indexer.html_date import (
+    _PUBLISHED_LABEL,
+    _UPDATED_LABEL,
+    SOURCES,
+    Evidence,
+    _label_candidates,
+    gather,
+    written_days,
+)
 from indexer.html_meta import read_meta
 from tests.conftest import shared_path
 
@@ -94,6 +103,16 @@ def test_days_written_out_in_the_text() -> None:
     assert written_days("no date here") == frozenset()
 
 
+def test_slashed_dates_are_read_in_the_order_of_the_pages_region() -> None:
+    assert written_days("Posted 12/04/2020, revised 2016/11/18") == {dt.date(2020, 4, 12), dt.date(2016, 11, 18)}
+    assert written_days("Posted 12/04/2020", us=True) == {dt.date(2020, 12, 4)}
+    assert written_days("Posted 04/23/2020", us=False) == {dt.date(2020, 4, 23)}  # no 23rd month
+    assert written_days("version 1/2/20 of 30.10.23") == frozenset()  # two-digit years only next to a headline
+    assert month_first("en-US", None) and month_first("en", "https://example.com/x")
+    assert not month_first("en-GB", "https://example.com/x") and not month_first("en", "https://example.co.uk/x")
+    assert not month_first("de", "https://example.com/x") and not month_first(None, None)
+
+
 # --- the sources of a page -----------------------------------------------------------------------
 
 def test_utc_stamp_takes_the_offset_the_page_uses_elsewhere() -> None:
@@ -141,6 +160,63 @@ def test_dates_of_reader_comments_are_not_a_source() -> None:
     assert "time" not in _days(html)
 
 
+def test_date_next_to_the_headline_is_a_source() -> None:
+    byline = '<p class="byline">By Jane Doe, 12/04/2020</p>'
+    assert _days(_page("", byline, lang="en-GB"))["headline"] == "2020-04-12"
+    assert _days(_page("", byline, lang="en-US"))["headline"] == "2020-12-04"
+    assert _days(_page("", '<p>Politik, 30.10.23</p>', lang="de"))["headline"] == "2023-10-30"
+    # the nearest of several dates, and none far below the headline
+    ev = _evidence(_page("", '<p>Updated 3 March 2021</p><p>Filed 1 March 2021</p>'))
+    assert ev.headline == (dt.date(2021, 3, 3), dt.date(2021, 3, 1)) and ev.days["headline"] == dt.date(2021, 3, 3)
+    far = _evidence(_page("", "<p>" + "Words of the story. " * 30 + "3 March 2021</p>"))
+    assert "headline" not in far.days and dt.date(2021, 3, 3) in far.written
+
+
+def test_headline_is_found_by_its_h1_or_its_title() -> None:
+    text = "Home News Bridge closed after cracks found 2 May 2021 The council voted"
+    assert headline_days(text, headline_places(text, "Bridge closed after cracks found", ""), False) == (
+        dt.date(2021, 5, 2),)
+    places = headline_places(text, "News", "Bridge closed after cracks found | The Daily Example")
+    assert places == [(text.index("Bridge"), text.index(" 2 May"))]  # a short <h1> is not the headline
+    assert headline_places(text, "Not on the page at all", "Nor this title either") == []
+
+
+def test_published_labels_with_a_name_or_a_date_heading() -> None:
+    def label(text: str) -> str | None:
+        found = [c.day.isoformat() for c in _label_candidates(text) if c.kind == "published"]
+        return found[0] if found else None
+
+    assert label("Posted by: Ed de Leon on February 18, 2020 in Showbiz") == "2020-02-18"
+    assert label("Veröffentlicht von SeglerBlog am 23. Februar 2020") == "2020-02-23"
+    assert label("4 Bewertungen Datum: 03.02.2022 Autor: se") == "2022-02-03"
+    assert label("Date 2 mars 2020 Partager") == "2020-03-02"
+    assert label("Date of Last Revision: August 9, 2017") is None
+    assert label("Datum und Uhrzeit: 11/02/20, 07:22 pm") is None
+
+
+def _labels_scanning_everything(text: str) -> list[tuple[dt.date, str]]:
+    out = []
+    for pattern, kind in ((_PUBLISHED_LABEL, "published"), (_UPDATED_LABEL, "modified")):
+        days = (text_date(m) for m in pattern.finditer(text))
+        day = next((d for d in days if d and plausible(d)), None)
+        if day:
+            out.append((day, kind))
+    return out
+
+
+PIECES = st.sampled_from([
+    "Posted by Jane Doe on", "Veröffentlicht von Max Mustermann am Mittwoch,", "Datum:", "Updated", "Erschienen am",
+    "published", "date", "by", "on", "March 3, 2011", "3. März 2019", "01.11.2023", "2019-06-17", "2020", "12",
+    "the council voted on Tuesday", "Ein Bericht über die Brücke", ",", "|",
+])
+
+
+@given(st.lists(PIECES, max_size=30))
+def test_labels_are_the_ones_a_scan_of_the_whole_text_finds(pieces) -> None:
+    text = " ".join(pieces)
+    assert [(c.day, c.kind) for c in _label_candidates(text)] == _labels_scanning_everything(text)
+
+
 def test_url_day_and_month() -> None:
     assert _days(_page(), "https://example.com/2019/11/18/story/")["url"] == "2019-11-18"
     ev = _evidence(_page(), "https://example.com/2019/11/story/")
@@ -161,13 +237,18 @@ def test_sources_that_agree_give_a_dated_article_with_its_confidence() -> None:
 
 
 def test_sources_that_disagree_give_no_date_and_name_the_candidates() -> None:
-    html = _page(_ld(datePublished="2020-03-02T10:00:00+01:00")
-                 + '<meta property="article:published_time" content="2020-05-20T10:00:00+01:00">', lang="de")
+    html = _page(_ld(datePublished="2020-03-02T10:00:00+01:00"), '<p class="byline">Von Anna Muster, 20.05.2020</p>',
+                 lang="de")
     d = page_metadata(html)
     assert (d.published, d.date_precision, d.date_confidence) == (None, None, None)
     found = {c.day: c.sources for c in d.date_candidates}
     assert set(found) == {dt.date(2020, 3, 2), dt.date(2020, 5, 20)}
-    assert found[dt.date(2020, 3, 2)] == ("json-ld",) and found[dt.date(2020, 5, 20)][0] == "meta"
+    assert found[dt.date(2020, 3, 2)][0] == "json-ld" and found[dt.date(2020, 5, 20)] == ("headline",)
+
+
+def test_date_next_to_the_headline_alone_dates_the_page() -> None:
+    d = page_metadata(_page("", '<p class="byline">Politik, 20.05.20</p>', lang="de"))
+    assert (d.published, d.date_precision, d.date_source) == (dt.date(2020, 5, 20), "day", "headline")
 
 
 def test_url_day_agreeing_with_the_page_is_named_first() -> None:
@@ -193,22 +274,32 @@ def test_real_page_whose_sources_agree_is_dated() -> None:
     assert {"url", "json-ld", "meta", "time"} <= set(d.date_candidates[0].sources)
 
 
+def test_real_page_showing_a_british_date_reads_it_day_first() -> None:
+    # the <time> element and the byline show "12/04/2020" on an en-GB page: 12 April, as its metadata says
+    html, want = _real("flawlessfood.co.uk.olive.html")
+    d = page_metadata(html)
+    assert (d.published.isoformat(), d.date_precision) == (want, "day") == ("2020-04-12", "day")
+    assert [c.day.isoformat() for c in d.date_candidates] == [want]
+    assert {"json-ld", "meta", "time", "headline"} <= set(d.date_candidates[0].sources)
+
+
 def test_real_page_whose_sources_disagree_abstains_and_lists_them() -> None:
-    # JSON-LD, meta tags and htmldate give 12 April 2020; the page's <time> element 4 December 2020
-    html, _ = _real("flawlessfood.co.uk.olive.html")
+    # the date next to the headline is the page's last update (19 February 2020); its meta tags
+    # and htmldate give the first publication, 12 April 2017
+    html, want = _real("madame.lefigaro.fr.dintestin.html")
     d = page_metadata(html)
     assert (d.published, d.date_precision, d.date_source, d.date_confidence) == (None, None, None, None)
     found = {c.day.isoformat(): c.sources for c in d.date_candidates}
-    assert set(found) == {"2020-04-12", "2020-12-04"}
-    assert {"json-ld", "meta"} <= set(found["2020-04-12"]) and found["2020-12-04"] == ("time",)
-    assert [c.label() for c in d.date_candidates][1] == "2020-12-04 from a time element"
+    assert set(found) == {want, "2020-02-19"}
+    assert "meta" in found[want] and found["2020-02-19"] == ("headline",)
+    assert "2020-02-19 from the date next to the headline" in [c.label() for c in d.date_candidates]
 
 
 def test_real_page_whose_sources_disagree_on_the_day_only_gives_the_month() -> None:
-    # a UTC time stamp read in the publisher's zone (Quebec) against the same stamp read as UTC
-    html, want = _real("1691900941.html")
+    # the meta tags say 21 January 2022, the page's <time> element 25 January
+    html, want = _real("umweltbundesamt.de-atomkraft.html")
     d = page_metadata(html)
-    assert (d.published, d.date_precision) == (dt.date(2020, 8, 1), "month")
+    assert (d.published, d.date_precision) == (dt.date(2022, 1, 1), "month")
     assert want in {c.day.isoformat() for c in d.date_candidates} and len(d.date_candidates) == 2
 
 
