@@ -34,7 +34,13 @@ from indexer.decode import decode_html
 from indexer.html import page_metadata, parse_tree
 from indexer.html_body import SETTINGS, BodySettings, finish, prepare
 from indexer.html_clean import link_texts
-from indexer.html_extractors import count_words, needs_fallbacks, run_trafilatura, second_opinion
+from indexer.html_extractors import (
+    count_words,
+    needs_fallbacks,
+    run_trafilatura,
+    second_opinion,
+    trafilatura_copy,
+)
 from indexer.html_meta import read_meta
 
 TOOLS = SHARED / "tools"
@@ -144,10 +150,11 @@ def extract_all(pages: list[Page], focuses: list[str], escalate: float, cache: P
             pm = read_meta(tree)
             got.update(title=page_metadata(html, None, tree, pm).title, links=sorted(link_texts(tree)),
                        page_words=count_words(pm.text), second=second_opinion(tree), fast={}, full={})
+            page = trafilatura_copy(tree)
             for focus in focuses:
-                got["fast"][focus] = run_trafilatura(tree, focus)
+                got["fast"][focus] = run_trafilatura(page, focus)
                 if needs_fallbacks(got["fast"][focus], got["page_words"], escalate):
-                    got["full"][focus] = run_trafilatura(tree, focus, fast=False)
+                    got["full"][focus] = run_trafilatura(page, focus, fast=False)
         out.append(got)
         if (n + 1) % 100 == 0:
             print(f"  {n + 1} pages extracted", file=sys.stderr, flush=True)

@@ -9,7 +9,7 @@ from typing import Any
 from archive.records import AgeBanner
 from indexer.banner import parse_banner
 from indexer.html_clean import clean_paragraphs, link_share, link_texts, words
-from indexer.html_extractors import count_words, primary_extraction, second_opinion
+from indexer.html_extractors import both_extractions, count_words
 from indexer.html_merge import Alignment, MergeSettings, align, merge_aligned
 from indexer.html_meta import text_nodes
 
@@ -123,8 +123,8 @@ def extract_body(tree: Any, title: str = "", settings: BodySettings = SETTINGS,
     """
     links = link_texts(tree)
     page_words = count_words(text_nodes(tree) if page_text is None else page_text)
-    primary = primary_extraction(tree, settings.focus, page_words, settings.escalate)
-    prepared = prepare(primary, second_opinion(tree), title, links)
+    primary, second = both_extractions(tree, settings.focus, page_words, settings.escalate)
+    prepared = prepare(primary, second, title, links)
     return finish(prepared, title, links, settings)
 
 
