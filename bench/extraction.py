@@ -20,10 +20,10 @@ SCORER = Path(__file__).resolve().parents[2] / "shared" / "tools" / "score_extra
 
 
 def load_scorer(path: Path = SCORER) -> ModuleType:
-    """The project's scoring tool (4-token shingles, per-page averaged), imported from its file."""
-    spec = importlib.util.spec_from_file_location("score_extraction", path)
+    """A scoring tool of the shared data (by default the 4-token shingle one), imported from its file."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
     if spec is None or spec.loader is None or not path.is_file():
-        sys.exit(f"bench.extraction: scoring tool not found at {path}")
+        sys.exit(f"bench: scoring tool not found at {path}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

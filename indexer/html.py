@@ -136,7 +136,7 @@ def extract_html(html: str, url: str | None = None) -> Draft:
     pm = read_meta(tree)
     draft = page_metadata(html, url, tree, pm)
     banner = find_banner(tree, pm.text)
-    paras, body_banner = extract_body(tree, draft.title)
+    paras, body_banner = extract_body(tree, draft.title, page_text=pm.text)
     if not paras:
         raise NoArticleText("no article text found in the page")
     draft.body = "\n\n".join(paras)

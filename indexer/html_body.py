@@ -1,18 +1,17 @@
-"""Article body of an HTML page: trafilatura, a readability second opinion, paragraph clean-up."""
+"""Article body of an HTML page: trafilatura, a readability second opinion, paragraph clean-up; age banners."""
 
 from __future__ import annotations
 
-import copy
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
-from lxml import etree
-
 from archive.records import AgeBanner
-from indexer import html_tuning
 from indexer.banner import parse_banner
-from indexer.html_clean import clean_paragraphs, link_texts, words
-from indexer.html_merge import merge
+from indexer.html_clean import clean_paragraphs, link_share, link_texts, words
+from indexer.html_extractors import both_extractions, count_words
+from indexer.html_merge import Alignment, MergeSettings, align, merge_aligned
+from indexer.html_meta import text_nodes
 
 _BANNER_HINT = re.compile(r"years?\s+old|from\s+the\s+archives?|archived\s+(?:article|story|content)|"
                           r"this\s+(?:article|story)\s+(?:is|was)\s+archived", re.IGNORECASE)
@@ -64,60 +63,69 @@ def find_banner(tree: Any, text: list[str]) -> AgeBanner | None:
     return None
 
 
-def _paragraphs(text: str | None) -> list[str]:
-    return [" ".join(p.split()) for p in (text or "").split("\n") if p.strip()]
+@dataclass(frozen=True)
+class BodySettings:
+    """How the article body is drawn from the two extractors.
 
-
-def _trafilatura(doc: Any) -> list[str]:
-    import trafilatura
-
-    return _paragraphs(trafilatura.extract(doc, fast=True, favor_precision=True, include_comments=False,
-                                           include_tables=True, deduplicate=False))
-
-
-# Never the article body: both extractors are given the page without them. Their passes
-# visit every element, and navigation and footers hold a quarter of a news page's elements.
-# (SVG stays: on one shared page its icons steer readability away from a promo block.)
-NEVER_BODY = ("script", "style", "noscript", "template", "iframe", "nav", "footer")
-
-
-def _readability(tree: Any) -> list[str]:
-    """readability-lxml's article, as paragraphs. It prunes the tree it is given: pass a copy.
-
-    Handing it our tree instead of the page saves its own parse.
+    `focus` is trafilatura's ("precision" or "balanced"), `escalate` the share of
+    the page's words below which trafilatura runs again with its fallbacks
+    (0: never; see `html_extractors.primary_extraction`), `merge` how readability's
+    second opinion trims and extends it. The defaults are the ones `bench.varied`
+    chose by cross-validation over sites; docs/BENCHMARKS.md gives the figures.
     """
-    from readability import Document
 
-    html_tuning.apply()
-    try:
-        summary = Document(tree).summary()
-    except Exception:  # readability raises on pages it cannot score; the primary stands alone
-        return []
-    return _trafilatura(summary)
+    focus: str = "balanced"
+    escalate: float = 0.1
+    merge: MergeSettings = field(default_factory=MergeSettings)
 
 
-def extractors_copy(tree: Any) -> Any:
-    """A copy of the tree without `NEVER_BODY` elements (their text too; tails stay)."""
-    page = copy.deepcopy(tree)
-    etree.strip_elements(page, *NEVER_BODY, with_tail=False)
-    return page
+SETTINGS = BodySettings()
 
 
-def extract_body(tree: Any, title: str = "") -> tuple[list[str], AgeBanner | None]:
+# An extraction with more of its words in whole link texts than this is the page's
+# navigation (trafilatura's last resort on a page it cannot read takes it for text).
+MAX_LINK_SHARE = 0.5
+
+
+@dataclass
+class Prepared:
+    """Both extractions of a page cleaned up and aligned: what the settings are applied to."""
+
+    alignment: Alignment
+    banner: AgeBanner | None
+    memo: dict  # the paragraphs' clean-up verdicts, for the last clean-up
+
+
+def prepare(primary: list[str], second: list[str], title: str, links: set[str]) -> Prepared:
+    """Clean up both extractions (furniture, repeated title, byline, banners) and align them."""
+    memo: dict = {}
+    primary, banner = clean_paragraphs(primary, title, links, memo)
+    second, banner2 = clean_paragraphs(second, title, links, memo)
+    primary, second = (paras if link_share(paras, links) <= MAX_LINK_SHARE else [] for paras in (primary, second))
+    return Prepared(align(primary, second), banner or banner2, memo)
+
+
+def finish(prepared: Prepared, title: str, links: set[str], settings: BodySettings = SETTINGS
+           ) -> tuple[list[str], AgeBanner | None]:
+    """The merged paragraphs, cleaned up once more, and the age banner found among them."""
+    paras, banner = clean_paragraphs(merge_aligned(prepared.alignment, settings.merge), title, links,
+                                     prepared.memo)
+    return paras, prepared.banner or banner
+
+
+def extract_body(tree: Any, title: str = "", settings: BodySettings = SETTINGS,
+                 page_text: list[str] | None = None) -> tuple[list[str], AgeBanner | None]:
     """The article paragraphs of a page and the age banner found among them.
 
-    The extractors read a copy of the tree without `NEVER_BODY` elements: a page's
-    whole extraction takes 7% less CPU, and the text is the same on every page of
-    the shared sets. The links of the whole page, navigation included, still tell
-    promotion lines.
+    `page_text` is the page's text nodes (`html_meta.text_nodes`, read when not
+    given): its words are what trafilatura's share is measured against. The links
+    of the whole page, navigation included, tell promotion lines.
     """
     links = link_texts(tree)
-    page = extractors_copy(tree)
-    memo: dict = {}
-    primary, banner = clean_paragraphs(_trafilatura(page), title, links, memo)
-    second, banner2 = clean_paragraphs(_readability(page), title, links, memo)  # prunes `page`
-    paras, banner3 = clean_paragraphs(merge(primary, second), title, links, memo)
-    return paras, banner or banner2 or banner3
+    page_words = count_words(text_nodes(tree) if page_text is None else page_text)
+    primary, second = both_extractions(tree, settings.focus, page_words, settings.escalate)
+    prepared = prepare(primary, second, title, links)
+    return finish(prepared, title, links, settings)
 
 
 def word_count(paras: list[str]) -> int:

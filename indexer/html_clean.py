@@ -4,46 +4,12 @@ from __future__ import annotations
 
 import re
 
-from indexer.banner import parse_banner
 from archive.records import AgeBanner
+from indexer.banner import parse_banner
+from indexer.html_furniture import is_furniture
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
-# Short lines that are page furniture, whatever the site.
-_FURNITURE = re.compile(
-    r"""^(?:
-        (?:read|see|watch|listen)\s+(?:more|also|next|the\s+full)\b
-      | (?:related|recommended|more|also|popular|trending|most\s+(?:read|popular|viewed))
-            (?:\s+(?:posts?|stories|articles?|reading|coverage|links?|news|videos?|content))?\s*[:.…]
-      | (?:see\s+also|also\s+read|also\s+on\s+\S+|further\s+reading|up\s+next|next\s+up)\b
-      | you\s+(?:may|might)\s+(?:also\s+)?(?:like|enjoy|be\s+interested)
-      | more\s+(?:great\s+)?\S+\s+stories\b
-      | (?:like|enjoyed)\s+this\s+(?:story|article|post)\b
-      | share\s+(?:this|on|via)\b
-      | (?:follow|like)\s+(?:us|\S+(?:\s+\S+){0,5})\s+on\s+(?:facebook|twitter|instagram|linkedin)
-      | (?:source|sources)\s*:
-      | (?:copyright|\(c\)|©|ⓒ)
-      | (?:photo|image|picture|photograph|illustration|video|graphic)s?(?:\s+credit)?\s*[:|/]
-      | (?:credit|caption)\s*:
-      | (?:advertisement|sponsored(?:\s+content)?|ad)\s*$
-      | (?:tags?|topics?|filed\s+under|categories)\s*:
-      | our\s+standards\s*:
-      | (?:get|download)\s+the\s+.{0,40}\bapp\b
-      | (?:sign\s+up|subscribe)\b
-    )""",
-    re.IGNORECASE | re.VERBOSE,
-)
-# Anywhere in a short line: newsletters, app promos, "click here", rights notices.
-_PROMO = re.compile(
-    r"\b(?:newsletters?|in\s*your\s+inbox|click(?:ing)?\s+here|tap\s+here|all\s+rights\s+reserved|"
-    r"share\s+it\s+with\s+a\s+friend|getty\s+images|shutterstock|ap\s+photo|"
-    r"sign\s+up\s+(?:for|to)|subscribe\s+(?:to|now|today)|this\s+story\s+has\s+been\s+shared|"
-    r"may\s+get\s+a\s+share\s+of\s+(?:the\s+)?sales?|earn\s+(?:a\s+)?(?:small\s+)?commission|"
-    r"affiliate\s+(?:links?|commission))\b",
-    re.IGNORECASE,
-)
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
-_CONTACT = re.compile(r"\b(?:reached|contact|email|e-mail|write\s+to|tips?\b|follow)", re.IGNORECASE)
 _BYLINE = re.compile(
     r"^(?:(?:written|posted|reported|story|words|text)\s+)?by\s+[A-Z\w][\w.'’-]*(?:\s+[\w.'’-]+){0,6}"
     r"(?:\s*(?:[,|•·–—-]|and|&)\s*.{0,80})?$",
@@ -67,21 +33,6 @@ def _is_upper_headline(line: str, n_words: int) -> bool:
             and not line.rstrip().endswith((".", "!", "?", "”", '"')))
 
 
-def is_furniture(line: str) -> bool:
-    """True for a line that is page furniture (promos, credits, share and follow prompts)."""
-    text = line.strip().lstrip("-–—•*· ").strip()
-    if not text:
-        return True
-    n = len(words(text))
-    if n <= 25 and _FURNITURE.match(text):
-        return True
-    if n <= 40 and _PROMO.search(text):
-        return True
-    if n <= 45 and _EMAIL.search(text) and _CONTACT.search(text):
-        return True
-    return False
-
-
 def _same_text(a: str, b: str) -> bool:
     wa, wb = words(a), words(b)
     if not wa or not wb:
@@ -103,13 +54,20 @@ def _is_header_line(line: str, title: str) -> bool:
 
 
 def link_texts(tree) -> set[str]:
-    """The word sequences of the page's links of three words or more (to spot link-only lines)."""
+    """The word sequences of the page's links (to spot link-only lines)."""
     out = set()
     for a in tree.iter("a"):
         toks = words(a.text_content())
-        if len(toks) >= 3:
+        if toks:
             out.add(" ".join(toks))
     return out
+
+
+def link_share(paras: list[str], links: set[str]) -> float:
+    """The share of the paragraphs' words in paragraphs that are the whole text of a link of the page."""
+    counts = [(len(toks), " ".join(toks) in links) for toks in map(words, paras)]
+    total = sum(n for n, _ in counts)
+    return sum(n for n, link in counts if link) / total if total else 0.0
 
 
 def _is_promo_link(line: str, links: set[str]) -> bool:

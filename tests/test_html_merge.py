@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.html_merge import _best_overlap, _shingles, merge
+from indexer.html_merge import MergeSettings, _best_overlap, _shingles, align, merge, merge_aligned
 
 STORY = [
     "The council voted on Tuesday to close the old bridge after engineers found cracks in two of its supports.",
@@ -63,3 +63,47 @@ def test_best_overlap_is_the_first_paragraph_sharing_most(paras, toks):
     own = _shingles(toks)
     expected = max(range(len(each)), key=lambda i: len(own & each[i]))
     assert _best_overlap(own, where) == expected
+
+
+LEAD = ("The city council met late on Monday to settle a dispute that had split the town for months, and "
+        "by midnight it had agreed to close the old bridge until repairs are done.")
+TEASER = "Five things to know about bridges"
+TAIL = ["Related: bridges of the world", "More from the city desk"]
+
+
+def test_a_long_lead_the_second_lacks_stays():
+    assert merge([LEAD] + STORY, STORY, MergeSettings(lead_keep_words=20)) == [LEAD] + STORY
+    assert merge([LEAD] + STORY, STORY, MergeSettings(lead_keep_words=None, lead_trim=0.5)) == STORY
+
+
+def test_a_short_lead_the_second_lacks_goes_even_when_a_long_one_stays():
+    got = merge([TEASER, LEAD] + STORY, STORY, MergeSettings(lead_keep_words=20))
+    assert got == [LEAD] + STORY
+
+
+def test_tail_trimmed_up_to_its_share():
+    primary = STORY + TAIL
+    assert merge(primary, STORY, MergeSettings(tail_trim=0.3)) == STORY
+    assert merge(primary, STORY, MergeSettings(tail_trim=0.05)) == primary  # too much to trim: kept
+
+
+def test_merge_is_align_then_merge_aligned():
+    second = STORY[:2] + [MISSED] + STORY[2:]
+    for settings in (MergeSettings(), MergeSettings(min_added_words=40), MergeSettings(lead_keep_words=None)):
+        assert merge([LEAD] + STORY + TAIL, second, settings) == merge_aligned(
+            align([LEAD] + STORY + TAIL, second), settings)
+
+
+PARAS = st.lists(st.sampled_from(STORY + [MISSED, LEAD, TEASER] + TAIL), max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(PARAS, PARAS, st.sampled_from([None, 10, 20, 40]), st.sampled_from([0.0, 0.2, 0.5]))
+def test_merge_only_reorders_nothing_and_invents_nothing(primary, second, keep, trim):
+    """The merge keeps the primary's order and takes every paragraph from one of the two."""
+    got = merge(primary, second, MergeSettings(lead_keep_words=keep, lead_trim=trim, tail_trim=trim))
+    assert set(got) <= set(primary) | set(second)
+    if got is not second:
+        from_primary = [p for p in got if p in primary]
+        positions = [primary.index(p) for p in from_primary]
+        assert positions == sorted(positions) or len(set(primary)) < len(primary)

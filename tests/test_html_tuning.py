@@ -114,7 +114,8 @@ def test_fallback_settings_are_htmldates_own():
 def test_readability_never_takes_navigation_for_the_article():
     from lxml import etree
 
-    from indexer.html_body import _readability, extract_body, extractors_copy
+    from indexer.html_body import extract_body
+    from indexer.html_extractors import _readability, extractors_copy
 
     nav = "".join(f"<p>Menu section {i} lists the sports pages, the weather pages, the local news pages, "
                   "the opinion pages and the archive pages of this newspaper, every one of them linked "
