@@ -15,7 +15,8 @@ from pathlib import Path
 import click
 
 from archive import ArchiveError, Config, SearchRequest, open_archive
-from archive.config import ENGINES, is_loopback as _is_loopback
+from archive.addresses import is_loopback as _is_loopback
+from archive.config import ENGINES
 from archive.records import SORTS
 
 

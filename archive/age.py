@@ -3,8 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from typing import Any
 
-from archive.records import AgeBanner, AgeWarning
+
+@dataclass(frozen=True)
+class AgeBanner:
+    """An age banner the publisher printed on the page ("This story is over 5 years old")."""
+
+    text: str
+    years: int | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "years": self.years}
+
+
+@dataclass(frozen=True)
+class AgeWarning:
+    """The age warning shown to a reader, computed when the article is shown."""
+
+    text: str
+    years: int
+    source: str  # "date" (computed from the publication date) or "banner"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "years": self.years, "source": self.source}
+
 
 # Disjoint bands for the age facet: (key, label, lower bound in years, upper bound).
 AGE_BANDS = (

@@ -7,7 +7,6 @@ chooses OpenSearch; its settings are read by `archive.opensearch.settings`.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,16 +20,6 @@ if TYPE_CHECKING:
 DEFAULT_CORPUS = "corpus"
 DEFAULT_INDEX = "index"
 ENGINES = ("whoosh", "opensearch")
-
-
-def is_loopback(host: str) -> bool:
-    """Whether a host name or address is this machine's loopback."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def default_instance(index_dir: str | os.PathLike,

@@ -37,6 +37,7 @@ class Archive(Protocol):
 
     def exists(self) -> bool: ...
     def lock(self) -> AbstractContextManager: ...
+    def writing(self) -> bool: ...  # whether a writer holds the lock now (any process)
     def rebuild(self) -> AbstractContextManager[ArticleWriter]: ...
     def update(self) -> AbstractContextManager[ArticleWriter]: ...
     def search(self, request: SearchRequest, today: dt.date | None = None,
@@ -63,7 +64,7 @@ def open_archive(config: Config, result_cache: int = 256,
         from archive.opensearch.engine import OpenSearchArchive
 
         return OpenSearchArchive(config.opensearch)
-    from archive.whoosh_engine import WhooshArchive
+    from archive.whoosh.engine import WhooshArchive
 
     if ranking is None:
         return WhooshArchive(config.index_dir, result_cache=result_cache)

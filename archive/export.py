@@ -1,7 +1,8 @@
-"""Exporting a whole result set (CSV, JSON lines of a JSON document) and citing an article.
+"""Export formats of a whole result set (CSV, a JSON document) and citing an article.
 
-`rows()` orders every match like the search page and reads stored fields one
-article at a time, so an export of thousands of articles streams. The CSV
+Each engine streams the rows (`ExportRow`, every match in the search page's
+order, read one article at a time), so an export of thousands of articles
+streams; this module only writes them. The CSV
 writer defuses spreadsheet formulas: a cell starting with = + - @, a tab or a
 carriage return gets a leading single quote.
 """
@@ -14,39 +15,12 @@ import io
 import json
 from typing import Iterable, Iterator
 
-from archive.budget import Budget, timed_search
 from archive.records import Article, ExportRow
 
-EXPORT_TIME_LIMIT = 20.0
 CSV_COLUMNS = ("rank", "id", "title", "outlet", "published", "date_precision", "authors", "url",
                "language", "format", "path", "word_count", "topics", "places", "story",
                "other_versions")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def order(searcher, query, final: set[int], sort: str, dates: list[int],
-          budget: Budget) -> list[int]:
-    """Every document of `final` in the order the search page shows them."""
-    if sort == "relevance" and query is not None:
-        results = timed_search(searcher, query, budget, limit_seconds=EXPORT_TIME_LIMIT,
-                               filter=final, limit=None)
-        ranked = [docnum for docnum, _score in results.items()]
-        rest = sorted(final.difference(ranked))  # only when the ranking ran out of time
-        return ranked + rest
-    unknown_last = dt.date.max.toordinal()
-    if sort == "oldest":
-        return sorted(final, key=lambda d: (dates[d] or unknown_last, d))
-    return sorted(final, key=lambda d: (-dates[d], d))  # newest first, undated last
-
-
-def rows(searcher, docnums: list[int], from_stored, story_col: list, groups: dict
-         ) -> Iterator[ExportRow]:
-    from archive.stories import story_of
-
-    for rank, docnum in enumerate(docnums, start=1):
-        article = from_stored(searcher.stored_fields(docnum))
-        story = story_of(story_col, docnum)
-        yield ExportRow(rank, article, story, max(0, len(groups.get(story, ())) - 1))
 
 
 def defuse(value: str) -> str:
@@ -105,4 +79,4 @@ def citation(article: Article, url: str, accessed: dt.date) -> str:
             f"(accessed {accessed.isoformat()}).")
 
 
-__all__ = ["order", "rows", "defuse", "csv_chunks", "json_chunks", "citation", "CSV_COLUMNS"]
+__all__ = ["defuse", "csv_chunks", "json_chunks", "citation", "CSV_COLUMNS"]

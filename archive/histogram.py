@@ -35,7 +35,7 @@ def _years_before(day: dt.date, years: int) -> dt.date:
 def _ids(docs) -> np.ndarray:
     if docs is None:
         return np.zeros(0, dtype=np.int64)
-    ids = getattr(docs, "ids", None)  # an archive.docset.DocSet
+    ids = getattr(docs, "ids", None)  # an archive.whoosh.docset.DocSet
     if ids is not None:
         return ids
     return np.fromiter(docs, dtype=np.int64)

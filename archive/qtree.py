@@ -1,7 +1,7 @@
 """The engine-neutral query tree: what a query asks for, before an engine analyses its words.
 
 `archive.qtree_parse` builds it from the query text; each engine compiles it
-(`archive.qtree_whoosh` to Whoosh queries) and `archive.qtree_explain` explains
+(`archive.whoosh.compile` to Whoosh queries) and `archive.explain` explains
 it. Leaves keep the words as typed (`Word("weapons")`); stemming and folding
 are the engine's analysis, asked through the `Analysis` protocol. A leaf's
 `field` is an index field ("title", "body", "author", ...) or None for the

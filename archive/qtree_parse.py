@@ -1,6 +1,6 @@
 """The query language, parsed by hand into the neutral tree of `archive.qtree` (no engine needed).
 
-What a person types (date clauses already taken out, see `archive.qtree_query`):
+What a person types (date clauses already taken out, see `archive.query.parse_query`):
 
     words            all required                  title:word, by:smith  a field (aliases)
     "a phrase"       words in order                "a b"~5               within 5 positions

@@ -6,7 +6,7 @@ Its rules are those of Whoosh's parser and `Query.normalize()`, so an engine
 that compiles the simplified tree searches what the Whoosh engine searches
 (tests/test_qtree_equivalence.py compiles both to Whoosh and compares), and
 needs no empty groups of its own (an empty OpenSearch `bool` matches every
-document). The explainer (`archive.qtree_explain`) walks the simplified tree.
+document). The explainer (`archive.explain`) walks the simplified tree.
 """
 
 from __future__ import annotations

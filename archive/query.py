@@ -1,20 +1,23 @@
-"""The query language: words (all required), "phrases", OR, NOT/-word, field:word, date ranges.
+"""The query language's front door: limits, date clauses, then the engine-neutral tree.
 
-Date clauses (`date:2017`, `date:2015..2018`, `date:>=2001-09`) are taken out of
-the text and applied as filters on the date column, which is much faster in
-Whoosh than range queries over numeric terms.
+Words (all required), "phrases", OR, NOT/-word, field:word, prefixes, wildcards,
+fuzzy words and proximity are parsed into `archive.qtree` records
+(`archive.qtree_parse`), which each engine compiles (`archive.whoosh.compile`, the
+OpenSearch engine's own compiler). Date clauses (`date:2017`, `date:2015..2018`,
+`date:>=2001-09`) are taken out of the text and applied as filters on the date
+column or field, which every engine answers faster than range queries over terms.
+See docs/QUERIES.md.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 
-from whoosh import qparser, query as wq
-
 from archive.errors import BadQuery
+from archive.qtree import Node
+from archive.qtree_parse import BRACKET_MESSAGE, QUOTE_MESSAGE, parse_tree
 
 MAX_QUERY_CHARS = 1000
 
@@ -106,14 +109,7 @@ def parse_date_range(text: str, param: str = "date") -> DateRange:
                    "(examples: 2017, 2017-06, 2015..2018, >=2010)")
 
 
-@dataclass(frozen=True)
-class ParsedQuery:
-    text: str  # the query text without date clauses
-    query: wq.Query | None  # None: match every article
-    dates: tuple[DateRange, ...]
-
-
-def _extract_dates(text: str) -> tuple[str, list[DateRange]]:
+def extract_dates(text: str) -> tuple[str, list[DateRange]]:
     ranges: list[DateRange] = []
 
     def take(m: re.Match) -> str:
@@ -135,65 +131,33 @@ def _extract_dates(text: str) -> tuple[str, list[DateRange]]:
     return _DATE_CLAUSE.sub(take, text), ranges
 
 
-def make_parser(schema, fieldboosts: Mapping[str, float] | None = None
-                ) -> qparser.QueryParser:
-    """The parser of the search box; `fieldboosts` weighs the default fields (the ranking's)."""
-    parser = qparser.MultifieldParser(list(SEARCH_FIELDS), schema,
-                                      fieldboosts=dict(fieldboosts or {}), group=qparser.AndGroup)
-    parser.add_plugin(qparser.PlusMinusPlugin())
-    # "word1 word2"~5 (proximity) is the phrase plugin's slop; word~1 / word~2 is fuzzy.
-    parser.add_plugin(qparser.FuzzyTermPlugin())
-    aliases: dict[str, list[str]] = {}
-    for alias, field in FIELD_ALIASES.items():
-        if alias != field:
-            aliases.setdefault(field, []).append(alias)
-    parser.add_plugin(qparser.FieldAliasPlugin(aliases))
-    parser.remove_plugin_class(qparser.BoostPlugin)
-    return parser
+@dataclass(frozen=True)
+class ParsedQuery:
+    """A query as understood: its text without date clauses, its tree, its date ranges."""
+
+    text: str
+    tree: Node | None  # None: match every article
+    dates: tuple[DateRange, ...]
 
 
-_KNOWN_FIELD = re.compile(r"(?<![\w])(\w+):", re.UNICODE)
-
-
-def _protect_unknown_fields(text: str) -> str:
-    """Keep `word:` that is not a field name as text ("Note: this" searches note and this)."""
-    def sub(m: re.Match) -> str:
-        return m.group(0) if m.group(1).lower() in FIELD_ALIASES else m.group(1) + " "
-    return _KNOWN_FIELD.sub(sub, text)
-
-
-_INNER_HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
-_SHOUTED = re.compile(r"\b(?:AND|OR|NOT)\b")
-
-
-def parse_query(text: str, schema, fieldboosts: Mapping[str, float] | None = None
-                ) -> ParsedQuery:
-    """Parse what a person typed; raises BadQuery with a message they can act on.
-
-    `fieldboosts` (`archive.ranking.RankSettings.field_boosts`) weighs a plain word's title
-    and body clauses for ranking; without it both weigh 1 (enough for matching).
-    """
+def parse_query(text: str) -> ParsedQuery:
+    """Parse what a person typed; raises BadQuery with a message they can act on."""
     if len(text) > MAX_QUERY_CHARS:
         raise BadQuery(f"q: the query is {len(text)} characters long; the limit is "
                        f"{MAX_QUERY_CHARS}")
-    if text.count('"') % 2:
-        raise BadQuery('q: a quotation mark is not closed; phrases need a pair: "exact words"')
-    if text.count("(") != text.count(")"):
-        raise BadQuery("q: the brackets do not pair up")
-    rest, dates = _extract_dates(text)
-    rest = _protect_unknown_fields(rest)
-    # A hyphen inside a word joins, it does not exclude: "navier-stokes" is two words.
-    rest = _INNER_HYPHEN.sub(" ", rest)
-    if _SHOUTED.search(rest) and not any(c.islower() for c in rest):
-        # Typed in capitals throughout: AND, OR and NOT are words here, not operators.
-        rest = rest.lower()
-    if not rest.strip():
-        return ParsedQuery("", None, tuple(dates))
-    if re.fullmatch(r"[\s*?]+", rest):
-        raise BadQuery("q: a wildcard needs at least one letter (econom*, not *)")
-    parser = make_parser(schema, fieldboosts)
     try:
-        q = parser.parse(rest)
-    except Exception as exc:  # the parser's errors are not part of its API
-        raise BadQuery(f"q: cannot understand the query ({exc})") from None
-    return ParsedQuery(rest.strip(), q, tuple(dates))
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: no analyzer or engine can take it
+        raise BadQuery("q: the query holds a character that is not text (a lone surrogate)"
+                       ) from None
+    if text.count('"') % 2:
+        raise BadQuery(QUOTE_MESSAGE)
+    if text.count("(") != text.count(")"):
+        raise BadQuery(BRACKET_MESSAGE)
+    rest, dates = extract_dates(text)
+    rest, tree = parse_tree(rest, FIELD_ALIASES)
+    return ParsedQuery(rest, tree, tuple(dates))
+
+
+__all__ = ["DateRange", "FIELD_ALIASES", "MAX_QUERY_CHARS", "ParsedQuery", "SEARCH_FIELDS",
+           "extract_dates", "parse_date_range", "parse_query"]

@@ -12,33 +12,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from archive.age import AgeBanner, AgeWarning, age_warning
+
 DATE_PRECISIONS = ("day", "month", "year")
 
 # Multi-valued facet lists an article may carry (Reuters-style categories).
 TAG_FIELDS = ("topics", "places", "people", "orgs", "exchanges")
-
-
-@dataclass(frozen=True)
-class AgeBanner:
-    """An age banner the publisher printed on the page ("This story is over 5 years old")."""
-
-    text: str
-    years: int | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "years": self.years}
-
-
-@dataclass(frozen=True)
-class AgeWarning:
-    """The age warning shown to a reader, computed when the article is shown."""
-
-    text: str
-    years: int
-    source: str  # "date" (computed from the publication date) or "banner"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "years": self.years, "source": self.source}
 
 
 # What each date source is called when shown to people.
@@ -136,8 +115,6 @@ class Article:
 
     def age_warning(self, today: dt.date | None = None) -> AgeWarning | None:
         """The age warning to show today (see `archive.age.age_warning`)."""
-        from archive.age import age_warning
-
         return age_warning(self.published, self.age_banner, today)
 
     def as_dict(self, today: dt.date | None = None) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """What a word is and which words are left out: the text rules every engine's analysis follows.
 
-The Whoosh schema (archive.whoosh_schema) and the OpenSearch index settings
+The Whoosh schema (archive.whoosh.schema) and the OpenSearch index settings
 (archive.opensearch.mapping) both build their analysis from these, so the two
 engines index the same terms (tests/opensearch/engine/test_os_analysis.py compares them
 on real articles).

@@ -1,6 +1,6 @@
 """The report of `python -m bench.relevance COLLECTION_DIR... --cv K` (see bench/cv.py).
 
-Per collection, in one run: plain Whoosh (BM25F defaults, `archive.reference`), the
+Per collection, in one run: plain Whoosh (BM25F defaults, `archive.whoosh.reference`), the
 settings before the choice (`cv.MAIN`), the cross-validated choice (CV MAP: each
 fold measured with the settings chosen without it) and the settings the same
 procedure chooses on all the queries (the ones to ship), with the MAP of every
@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from archive import reference
+from archive.whoosh import reference
 from archive.ranking import DEFAULT
 from bench import cv
 

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from archive import Config, open_archive
-from archive.reference import build as plain_build
+from archive.whoosh.reference import build as plain_build
 from bench.common import SHARED, TreeMemory, machine, median, need, peak_rss_mb
 from indexer import pipeline
 from indexer.draft import Draft

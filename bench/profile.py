@@ -30,26 +30,26 @@ INDEX_PARTS = [
     ("language identification", "indexer/language.py", "detect_language"),
     ("story fingerprints", "archive/dedup.py", "fingerprint"),
     ("story lookup (SQLite table)", "archive/dedup.py", "assign"),
-    ("document record", "archive/whoosh_schema.py", "to_document"),
-    ("analyse (words to postings)", "archive/whoosh_schema.py", "index"),
+    ("document record", "archive/whoosh/schema.py", "to_document"),
+    ("analyse (words to postings)", "archive/whoosh/schema.py", "index"),
     ("write (add_document, all fields)", "whoosh/writing.py", "add_document"),
     ("commit (sort and write postings)", "whoosh/writing.py", "_flush_segment"),
-    ("arrays for searches (prepare)", "archive/whoosh_engine.py", "prepare"),
+    ("arrays for searches (prepare)", "archive/whoosh/engine.py", "prepare"),
 ]
 SEARCH_PARTS = [
     ("parse the query", "archive/query.py", "parse_query"),
-    ("match (posting arrays)", "archive/whoosh_engine.py", "_matches"),
-    ("filters", "archive/whoosh_engine.py", "_filter_sets"),
-    ("facet counts", "archive/whoosh_engine.py", "_facet"),
-    ("rank (numpy BM25)", "archive/fastrank.py", "rank"),
-    ("rank (Whoosh, other queries)", "archive/budget.py", "timed_search"),
-    ("relevance feedback", "archive/ranking.py", "expand"),
-    ("story grouping", "archive/stories.py", "page_of_story_codes"),
+    ("match (posting arrays)", "archive/whoosh/engine.py", "_matches"),
+    ("filters", "archive/whoosh/engine.py", "_filter_sets"),
+    ("facet counts", "archive/whoosh/engine.py", "_facet"),
+    ("rank (numpy BM25)", "archive/whoosh/fastrank.py", "rank"),
+    ("rank (Whoosh, other queries)", "archive/whoosh/budget.py", "timed_search"),
+    ("relevance feedback", "archive/whoosh/ranking.py", "expand"),
+    ("story grouping", "archive/whoosh/stories.py", "page_of_story_codes"),
     ("snippets", "archive/snippets.py", "make_snippets"),
     ("stored fields of the hits", "whoosh/reading.py", "stored_fields"),
     ("date histogram", "archive/histogram.py", "build_histogram"),
     ("explainer", "archive/explain.py", "explain"),
-    ("did you mean", "archive/spelling.py", "suggest"),
+    ("did you mean", "archive/whoosh/spelling.py", "suggest"),
 ]
 
 
@@ -69,7 +69,7 @@ def parts_table(stats: pstats.Stats, parts, total: float) -> list[str]:
 
 
 def profile_index(source: Path) -> None:
-    from archive.whoosh_engine import WhooshArchive
+    from archive.whoosh.engine import WhooshArchive
     from indexer import pipeline
     from indexer.corpus import iter_corpus
 

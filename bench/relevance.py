@@ -31,7 +31,7 @@ from pathlib import Path
 from archive import Config, open_archive
 from archive.batch import read_queries, search_batch
 from archive.ranking import DEFAULT
-from archive.whoosh_schema import SCHEMA_VERSION
+from archive.whoosh.schema import SCHEMA_VERSION
 from bench import cv_report
 
 DEPTH = 100

@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> None:
     archive = open_archive(Config(Path("."), args.index), result_cache=0)
     plain = None
     if args.plain:
-        from archive.reference import PlainSearcher
+        from archive.whoosh.reference import PlainSearcher
 
         plain = PlainSearcher(args.plain)
     start = time.perf_counter()

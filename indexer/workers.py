@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait as wait_any
 from typing import Any, Callable, Iterable, Iterator
 
-from archive.store import die_with_parent
+from archive.whoosh.store import die_with_parent
 
 FILE_SECONDS = 60.0  # extraction time budget of one file
 WORKER_MEMORY = 4 * 2**30  # address space of one extraction process (bytes)

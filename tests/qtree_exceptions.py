@@ -12,12 +12,12 @@ import re
 
 from archive import qtree_parse as qp
 from archive.errors import BadQuery
-from archive.explain import _surface_words
+from tests.whoosh_explain_reference import _surface_words
 from archive.qtree import Phrase, Wildcard, Word, leaves
-from archive.qtree_query import parse_query as parse_tree_query
-from archive.qtree_whoosh import WhooshAnalysis
-from archive.query import FIELD_ALIASES, _extract_dates
-from archive.whoosh_schema import build_schema
+from archive.query import parse_query as parse_tree_query
+from archive.whoosh.compile import WhooshAnalysis
+from archive.query import FIELD_ALIASES, extract_dates
+from archive.whoosh.schema import build_schema
 
 SCHEMA = build_schema()
 ANALYSIS = WhooshAnalysis(SCHEMA)
@@ -25,7 +25,7 @@ ANALYSIS = WhooshAnalysis(SCHEMA)
 
 def _tokens(text: str) -> list:
     try:
-        rest = _extract_dates(text)[0]
+        rest = extract_dates(text)[0]
     except BadQuery:
         return []
     return qp._lex(qp.normalise_text(rest, FIELD_ALIASES), FIELD_ALIASES)
@@ -73,7 +73,7 @@ def term_range(text: str) -> bool:
     """`[a TO b]`: today Whoosh's range of index terms in alphabetical order (of stems); not
     part of the language (date ranges are `date:a..b`): the tree reads the words."""
     try:
-        return bool(_RANGE.search(_extract_dates(text)[0]))
+        return bool(_RANGE.search(extract_dates(text)[0]))
     except BadQuery:
         return False
 

@@ -6,7 +6,7 @@ import datetime as dt
 import random
 
 from archive import Article
-from archive import facets as fc
+from archive.whoosh import facets as fc
 from archive.records import AgeBanner
 
 OUTLETS = ["Reuters", "BBC News", "The Guardian", "Le Monde"]

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from archive.whoosh_schema import FastText, build_schema
+from archive.whoosh.schema import FastText, build_schema
 from tests.conftest import SEED, shared_path
 
 SAMPLES = [
@@ -62,7 +62,7 @@ def test_the_stemmer_is_snowball_2_english():
     """Snowball 2's English rules (Whoosh's port follows them; Snowball 3 changed some)."""
     from whoosh.lang import stemmer_for_language
 
-    from archive.whoosh_schema import stem
+    from archive.whoosh.schema import stem
 
     words = ["running", "international", "added", "evening", "generally", "realization", "geologists"]
     assert [stem(w) for w in words] == ["run", "intern", "ad", "even", "general", "realiz", "geologist"]

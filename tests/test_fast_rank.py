@@ -1,4 +1,4 @@
-"""Ranking and story grouping with numpy (archive.fastrank, archive.stories) give Whoosh's answers.
+"""Ranking and story grouping with numpy (archive.whoosh.fastrank, archive.whoosh.stories) give Whoosh's answers.
 
 Two Reuters-21578 files (2,000 articles, two segments: written by two processes) are
 searched both ways: the numpy scores must equal Whoosh's own scores for the same
@@ -11,8 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from archive import SearchRequest, fastrank, ranking, stories
-from archive.query import parse_query
+from archive import SearchRequest
+from archive.ranking import DEFAULT, RankSettings
+from archive.whoosh import fastrank, ranking, stories
+from archive.whoosh.compile import parse_query
 from reporter_corpora import build, reuters_corpus
 
 QUERIES = [
@@ -32,13 +34,13 @@ def reuters(tmp_path_factory):
 
 
 # The search's settings, and others the cross-validation tries (bench/cv.py).
-SETTINGS = [ranking.DEFAULT,
-            ranking.RankSettings(k1=0.9, b=0.6, title=1.0, prf_weight=0.3, prf_docs=5,
+SETTINGS = [DEFAULT,
+            RankSettings(k1=0.9, b=0.6, title=1.0, prf_weight=0.3, prf_docs=5,
                                  prf_terms=20, prox_weight=0.1, prox_slop=4),
-            ranking.RankSettings(k1=1.5, b=0.9, title=0.1, prf_weight=0.0, prox_weight=0.0)]
+            RankSettings(k1=1.5, b=0.9, title=0.1, prf_weight=0.0, prox_weight=0.0)]
 
 
-def _variants(searcher, text, settings=ranking.DEFAULT):
+def _variants(searcher, text, settings=DEFAULT):
     parsed = parse_query(text, searcher.schema, settings.field_boosts())
     strict = ranking.ranked(parsed, settings)
     yield strict
@@ -156,7 +158,7 @@ def test_column_caches_after_an_add_read_only_the_new_segment(tmp_path):
     """After a commit, cached parts of unchanged segments are reused and the results equal
     those of an empty cache."""
     from archive import Config, open_archive
-    from archive.facets import ColumnCache
+    from archive.whoosh.facets import ColumnCache
     from indexer import adding, pipeline
 
     corpus = reuters_corpus(tmp_path, "reut2-002.sgm")
@@ -209,13 +211,13 @@ def test_a_new_process_reads_the_segment_arrays_from_disk(tmp_path):
 
 
 def test_parts_of_compound_segments_are_read_in_place():
-    """whoosh3 copied each part of a compound segment into memory to open it (archive.store)."""
+    """whoosh3 copied each part of a compound segment into memory to open it (archive.whoosh.store)."""
     import io
     import pickle
 
     from whoosh.filedb.structfile import BufferFile
 
-    import archive.store  # noqa: F401  (installs the in-place reader)
+    import archive.whoosh.store  # noqa: F401  (installs the in-place reader)
 
     data = bytearray(b"x" * 100 + pickle.dumps({"a": [1, 2, 3]}) + b"tail")
     part = BufferFile(memoryview(data)[100:], name="part")

@@ -372,8 +372,8 @@ QUERIES = st.one_of(st.text(max_size=300), st.lists(QUERY_BITS, max_size=40).map
 @given(QUERIES)
 def test_query_parser_raises_only_bad_query(text):
     from archive.errors import BadQuery
-    from archive.query import parse_query
-    from archive.whoosh_schema import build_schema
+    from archive.whoosh.compile import parse_query
+    from archive.whoosh.schema import build_schema
 
     try:
         parse_query(text, build_schema())

@@ -63,7 +63,7 @@ def test_rebuild_swaps_and_keeps_one_previous_generation(built, corpus):
 
 
 def _hold_lock(index_dir, ready, release):
-    from archive.store import ArchiveLock
+    from archive.whoosh.store import ArchiveLock
 
     lock = ArchiveLock(index_dir)
     lock.acquire()
@@ -177,7 +177,7 @@ def test_caches_are_shared_between_threads(built):
 
 def test_snippets_mark_exactly_the_matched_words():
     from archive.snippets import make_snippets
-    from archive.whoosh_schema import build_schema
+    from archive.whoosh.schema import build_schema
 
     body = build_schema()["body"]
     text = ("Officials said the weapons arrived.\n\nRussia's weapon deliveries to the Taliban "

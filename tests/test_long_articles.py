@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archive import SearchRequest, dedup, parts
-from archive.whoosh_schema import build_schema
+from archive.whoosh.schema import build_schema
 from tests.conftest import shared_path
 from tests.reporter_corpora import build
 from tests.test_snippets import work

@@ -26,9 +26,9 @@ from hypothesis import strategies as st
 from whoosh.support.levenshtein import distance
 
 from archive import SearchRequest
-from archive.query import parse_query
+from archive.whoosh.compile import parse_query
 from archive.snippets import SCAN_CHARS
-from archive.whoosh_schema import build_schema
+from archive.whoosh.schema import build_schema
 from tests.conftest import shared_path
 from tests.reporter_corpora import build
 

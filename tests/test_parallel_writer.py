@@ -1,4 +1,4 @@
-"""The rebuild writer that works in several processes (archive.parallel) and `manage.py optimize`."""
+"""The rebuild writer that works in several processes (archive.whoosh.parallel) and `manage.py optimize`."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from whoosh import index as whoosh_index
 
 from archive import ArchiveError, Config, SearchRequest, open_archive
-from archive.parallel import BATCH, ParallelWriter
-from archive.whoosh_engine import WhooshArchive
-from archive.whoosh_schema import build_schema
+from archive.whoosh.parallel import BATCH, ParallelWriter
+from archive.whoosh.engine import WhooshArchive
+from archive.whoosh.schema import build_schema
 from indexer import pipeline
 
 WORDS = ("harbour strike council budget election bridge cranes dockers port authority "

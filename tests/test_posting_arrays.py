@@ -1,4 +1,4 @@
-"""Decoded posting arrays (archive.postings) give exactly what Whoosh's posting blocks give.
+"""Decoded posting arrays (archive.whoosh.postings) give exactly what Whoosh's posting blocks give.
 
 Two Reuters-21578 files (2,000 articles, two segments) get arrays for every term
 found in at least 20 articles of a segment (the archive writes them for terms in
@@ -14,9 +14,10 @@ import shutil
 import numpy as np
 import pytest
 
-from archive import SearchRequest, fastrank, postings, ranking
-from archive.facets import segment_id
-from archive.query import parse_query
+from archive import SearchRequest
+from archive.whoosh import fastrank, postings, ranking
+from archive.whoosh.facets import segment_id
+from archive.whoosh.compile import parse_query
 from reporter_corpora import build, reuters_corpus
 from test_fast_rank import QUERIES
 

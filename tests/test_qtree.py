@@ -11,7 +11,7 @@ from archive.errors import BadQuery
 from archive.qtree import (And, AndMaybe, AndNot, Everything, Fuzzy, Not, Or, Phrase, Prefix,
                            Require, Wildcard, Word, leaves)
 from archive.qtree_parse import parse_tree
-from archive.qtree_query import parse_query
+from archive.query import parse_query
 from archive.qtree_simplify import simplify
 from tests.conftest import REPO
 
@@ -79,8 +79,8 @@ def test_edge_cases(text, expected):
 
 
 def test_words_the_analyzer_drops_vanish_in_simplify():
-    from archive.qtree_whoosh import WhooshAnalysis
-    from archive.whoosh_schema import build_schema
+    from archive.whoosh.compile import WhooshAnalysis
+    from archive.whoosh.schema import build_schema
 
     analysis = WhooshAnalysis(build_schema())
     assert simplify(tree("the cat"), analysis) == Word("cat")
@@ -102,8 +102,8 @@ def test_words_the_analyzer_drops_vanish_in_simplify():
     ("date:soon (", "q: the brackets do not pair up"),  # checked before the dates, as today
 ])
 def test_messages_are_todays(text, message):
-    from archive.query import parse_query as todays
-    from archive.whoosh_schema import build_schema
+    from tests.whoosh_parser_reference import parse_query as todays
+    from archive.whoosh.schema import build_schema
 
     with pytest.raises(BadQuery) as new:
         parse_query(text)

@@ -1,9 +1,9 @@
 """The neutral query tree against today's parser: the same Whoosh queries, the same explanations.
 
-For every query text, `archive.qtree_whoosh.parse_query` (text -> tree -> Whoosh)
+For every query text, `archive.whoosh.compile.parse_query` (text -> tree -> Whoosh)
 must give what `archive.query.parse_query` gives (the same text, Whoosh query
-compared with ==, dates, or BadQuery message), and `archive.qtree_explain` the
-records `archive.explain` gives. No shapes are normalised: the trees compile to
+compared with ==, dates, or BadQuery message), and `archive.explain` the
+records the explainer before the tree (tests/whoosh_explain_reference.py) gives. No shapes are normalised: the trees compile to
 equal objects. The query sets: TIME and Cranfield, the benchmark's query mix,
 the queries written in tests/, a hand list of edge cases, and generated queries
 from real Reuters and BBC words.
@@ -27,14 +27,14 @@ from hypothesis import strategies as st
 from whoosh import query as wq
 
 from archive.errors import BadQuery
-from archive.explain import explain as todays_explain
-from archive.qtree_explain import explain as tree_explain
-from archive.qtree_query import parse_query as parse_tree_query
+from tests.whoosh_explain_reference import explain as todays_explain
+from archive.explain import explain as tree_explain
+from archive.query import parse_query as parse_tree_query
 from archive.ranking import DEFAULT as RANKING
 from archive.qtree_simplify import simplify
-from archive.qtree_whoosh import compile_query
-from archive.qtree_whoosh import parse_query as tree_parse
-from archive.query import parse_query as todays_parse
+from archive.whoosh.compile import compile_query
+from archive.whoosh.compile import parse_query as tree_parse
+from tests.whoosh_parser_reference import parse_query as todays_parse
 from archive.records import QueryClause, SearchRequest
 from tests.conftest import REPO, shared_path
 from tests.qtree_exceptions import (ANALYSIS, EXPLAIN_EXCEPTIONS, PARSER_EXCEPTIONS, SCHEMA,

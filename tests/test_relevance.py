@@ -179,9 +179,9 @@ def test_words_close_together_rank_first(tmp_path):
 
 def test_proximity_pairs_follow_the_typed_words():
     from whoosh import query as wq
-    from archive.ranking import proximity, query_words
-    from archive.query import parse_query
-    from archive.whoosh_schema import build_schema
+    from archive.whoosh.ranking import proximity, query_words
+    from archive.whoosh.compile import parse_query
+    from archive.whoosh.schema import build_schema
 
     schema = build_schema()
     parsed = parse_query('heat conduction -slab "composite plate" cylinders', schema)

@@ -248,6 +248,6 @@ def test_article_query_and_huge_requests_are_bounded(hostile):
     assert response.status_code == 200  # the marking query is cut to 1000 characters
     response = client.post("/?q=grain", data=b"x" * (2 * 1024 * 1024))
     assert response.status_code in (405, 413)
-    from archive.budget import TIME_LIMIT  # the ranking time budget (archive/budget.py)
+    from archive.whoosh.budget import TIME_LIMIT  # the ranking time budget (archive/whoosh/budget.py)
 
     assert 0 < TIME_LIMIT <= 5

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from archive import SearchRequest, snippets
 from archive.snippets import make_snippets
-from archive.whoosh_schema import build_schema
+from archive.whoosh.schema import build_schema
 from tests.conftest import shared_path
 from tests.reporter_corpora import build
 

@@ -1,4 +1,4 @@
-"""Corrections to whoosh3's own code (archive.whoosh_fixes): each test fails without its fix."""
+"""Corrections to whoosh3's own code (archive.whoosh.fixes): each test fails without its fix."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from whoosh import fields
 from whoosh import query as wq
 from whoosh.filedb.filestore import RamStorage
 
-import archive.store  # noqa: F401  (applies archive.whoosh_fixes, as every search does)
+import archive.whoosh.store  # noqa: F401  (applies archive.whoosh.fixes, as every search does)
 from archive import SearchRequest
 from indexer import pipeline
 
@@ -62,7 +62,7 @@ def test_a_word_in_no_title_is_marked_in_snippets_and_on_the_article_page(corpus
     from bs4 import BeautifulSoup
 
     from archive import Config, open_archive
-    from archive.whoosh_schema import build_schema
+    from archive.whoosh.schema import build_schema
     from webapp import create_app
     from tests.conftest import extraction_page
 

@@ -1,4 +1,4 @@
-"""The commit's field-length lookups (archive.store.SegmentWriter) give whoosh3's own values.
+"""The commit's field-length lookups (archive.whoosh.store.SegmentWriter) give whoosh3's own values.
 
 Every posting block records the shortest and longest document it holds (Whoosh
 uses them to skip blocks); they must be the same whether the lengths are read
@@ -12,8 +12,8 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.writing import SegmentWriter as WhooshSegmentWriter
 
-from archive.store import SegmentWriter
-from archive.whoosh_schema import build_schema
+from archive.whoosh.store import SegmentWriter
+from archive.whoosh.schema import build_schema
 
 WORDS = ("harbour strike talks owners union wage port ship crane dock night shift pay "
          "vote council mayor city budget school rail bus").split()

@@ -18,6 +18,7 @@ from flask import (Blueprint, Response, current_app, jsonify, render_template, r
 from archive import ArticleNotFound, SearchRequest
 from archive.export import citation, csv_chunks, json_chunks
 from archive.records import Article, Facet
+from webapp.urls import safe_url, search_request, search_url
 
 bp = Blueprint("tools", __name__)
 
@@ -34,15 +35,11 @@ def _today() -> dt.date:
 
 
 def _search_request() -> SearchRequest:
-    from webapp.views import search_request
-
     return search_request()
 
 
 def search_params(req: SearchRequest, **changes) -> str:
     """The query string of a search (the search page's own URL rules), without the page."""
-    from webapp.views import search_url
-
     url = search_url(req, page=1, **changes)
     return url.split("?", 1)[1] if "?" in url else ""
 
@@ -62,8 +59,6 @@ def tool_url(endpoint: str, req: SearchRequest, **values) -> str:
 @bp.app_template_global()
 def filter_url(req: SearchRequest, name: str, value: str | None) -> str:
     """The search with every value of filter `name` replaced by `value` (None removes it)."""
-    from webapp.views import search_url
-
     filters = tuple(f for f in req.filters if f[0] != name)
     if value is not None:
         filters += ((name, value),)
@@ -73,15 +68,11 @@ def filter_url(req: SearchRequest, name: str, value: str | None) -> str:
 @bp.app_template_global()
 def query_url(req: SearchRequest, query: str) -> str:
     """The search with another query text (filters kept), e.g. a spelling suggestion."""
-    from webapp.views import search_url
-
     return search_url(SearchRequest(query, req.filters, req.sort, 1, req.page_size, req.group))
 
 
 @bp.app_template_global()
 def group_url(req: SearchRequest, on: bool) -> str:
-    from webapp.views import search_url
-
     return search_url(req, group=on, page=1)
 
 
@@ -100,8 +91,6 @@ def facet(name: str):
     req, found = _facet(name)
     if found is None:
         raise ArticleNotFound(f"no facet {name!r} for this search")
-    from webapp.views import search_url
-
     return render_template("facet.html", req=req, facet=found, search_url=search_url)
 
 
@@ -219,8 +208,6 @@ def feed():
 def article_tools(article: Article) -> dict:
     """Versions of the story, more like this and a citation, for the article page and its JSON."""
     archive = _archive()
-    from webapp.views import safe_url
-
     page_url = url_for("search.article", article_id=article.id, _external=True)
     return {
         "versions": archive.versions(article),

@@ -3,26 +3,21 @@
 from __future__ import annotations
 
 import gzip
-import os
 import zlib
 from pathlib import Path, PurePosixPath
-from urllib.parse import urlencode
 
 from flask import (Blueprint, Response, abort, current_app, jsonify, redirect, render_template,
                    request, send_file, url_for)
 from markupsafe import Markup
 
-from archive import (FILTER_NAMES, SORTS, ArticleNotFound, BadQuery, SearchPage,
-                     SearchRequest)
+from archive import (SORTS, ArticleNotFound, BadQuery, SearchPage)
 from archive.marks import link_marks
 from archive.parts import part_span
-from archive.store import LOCK_FILE
+from webapp.tools import article_tools, article_tools_dict
+from webapp.urls import _int_arg, safe_url, search_request, search_url
 
 bp = Blueprint("search", __name__)
-
-MAX_PAGE_SIZE = 100
-SAFE_SCHEMES = ("http://", "https://")
-
+bp.add_app_template_filter(safe_url, "safe_url")
 
 def _archive():
     return current_app.extensions["morgue"]["archive"]
@@ -32,88 +27,12 @@ def _today():
     return current_app.config.get("TODAY")
 
 
-def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadQuery(f"{name}: {raw!r} is not a whole number") from None
-    if not low <= value <= high:
-        raise BadQuery(f"{name}: must be between {low} and {high}")
-    return value
-
-
-def search_request() -> SearchRequest:
-    """The search described by the URL (query, filters, sort, page)."""
-    filters = tuple((name, value) for name in FILTER_NAMES
-                    for value in request.args.getlist(name) if value.strip())
-    sort = request.args.get("sort") or "relevance"
-    if sort not in SORTS:
-        raise BadQuery(f"sort: {sort!r} is not one of {', '.join(SORTS)}")
-    return SearchRequest(query=request.args.get("q", "").strip(), filters=filters, sort=sort,
-                         page=_int_arg("page", 1, 1, 1000),
-                         page_size=_int_arg("size", 10, 1, MAX_PAGE_SIZE),
-                         group=request.args.get("group", "on") != "off")
-
-
-def search_url(req: SearchRequest, **changes) -> str:
-    """The URL of `req` with changes: toggle=(name, value), sort=..., page=..."""
-    filters = list(req.filters)
-    toggle = changes.pop("toggle", None)
-    if toggle:
-        filters = [f for f in filters if f != toggle] if toggle in filters else filters + [toggle]
-        changes.setdefault("page", 1)
-    params: list[tuple[str, str | int]] = []
-    if req.query:
-        params.append(("q", req.query))
-    params.extend(filters)
-    sort = changes.get("sort", req.sort)
-    if sort != "relevance":
-        params.append(("sort", sort))
-    page = changes.get("page", req.page)
-    if page != 1:
-        params.append(("page", page))
-    if req.page_size != 10:
-        params.append(("size", req.page_size))
-    if not changes.get("group", req.group):
-        params.append(("group", "off"))
-    return url_for("search.index") + ("?" + urlencode(params) if params else "")
-
-
-@bp.app_template_filter("safe_url")
-def safe_url(url: str | None) -> str | None:
-    """Only http(s) URLs become links; anything else (javascript:, data:) is shown as text."""
-    if url and url.strip().lower().startswith(SAFE_SCHEMES):
-        return url.strip()
-    return None
-
-
-def _index_being_built() -> bool:
-    """True while another process holds the writer lock (its pid is in the lock file)."""
-    lock = current_app.extensions["morgue"]["config"].index_dir / LOCK_FILE
-    try:
-        pid = int(lock.read_text().strip() or 0)
-    except (OSError, ValueError):
-        return False
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False  # a writer that died left its pid behind
-    except PermissionError:
-        pass
-    return True
-
-
 @bp.route("/")
 def index():
     req = search_request()
     archive = _archive()
     if not archive.exists():
-        building = _index_being_built()
+        building = archive.writing()
         resp = current_app.make_response((render_template("empty.html", building=building),
                                            503 if building else 200))
         if building:
@@ -167,8 +86,6 @@ def article(article_id: str):
     if part.next_match:
         after_last = (_part_url("search.article", art, part.next_match, q=q or None) + "#m1",
                       f"Next match, in part {part.next_match} of {part.parts}")
-    from webapp.tools import article_tools
-
     return render_template("article.html", article=art, q=q, part=part,
                            title_html=Markup(part.title), part_url=_part_url,
                            paragraphs=[Markup(p) for p in link_marks(list(part.paragraphs),
@@ -180,8 +97,6 @@ def article(article_id: str):
 @bp.route("/article/<article_id>.json")
 def article_json(article_id: str):
     """The article's record; `body` holds one part of a long article (`?part=N`)."""
-    from webapp.tools import article_tools, article_tools_dict
-
     from webapp.write import correction_for
 
     art = _article(article_id)

@@ -118,6 +118,11 @@ class OpenSearchArchive:
         self._locks.append(lock)
         return lock
 
+    @guard
+    def writing(self) -> bool:
+        """Whether a writer holds the archive's lock now (e.g. a first reindex is running)."""
+        return EngineLock(self.client, self.settings).taken()
+
     def _forget(self, lock: EngineLock) -> None:
         with contextlib.suppress(ValueError):
             self._locks.remove(lock)

@@ -155,6 +155,14 @@ class EngineLock:
         return (here is not None and holder.get("machine") == here and isinstance(pid, int)
                 and _process_gone(pid))
 
+    def taken(self) -> bool:
+        """Whether a writer (any process, any machine) holds the lock now."""
+        try:
+            current = self.client.get(index=self.index, id=LOCK_ID)
+        except ox.NotFoundError:
+            return False
+        return not self._stale(current["_source"])
+
     def _holder(self) -> str:
         with contextlib.suppress(ox.OpenSearchException):
             return f" ({_describe(self.client.get(index=self.index, id=LOCK_ID)['_source'])})"

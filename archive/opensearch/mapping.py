@@ -1,6 +1,6 @@
 """The OpenSearch index: settings, text analysis, mapping, and Article records as documents.
 
-The analysis gives the same terms as the Whoosh schema's (archive.whoosh_schema):
+The analysis gives the same terms as the Whoosh schema's (archive.whoosh.schema):
 words as `archive.words.TOKEN_PATTERN` finds them (with `\\w` spelled as Python reads it),
 accents folded by Whoosh's own table (folding.txt), lower-cased, a final 's and other
 apostrophes cut, words under two letters and the stop words dropped, and the Snowball

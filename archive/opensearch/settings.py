@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from archive.config import is_loopback
+from archive.addresses import is_loopback
 from archive.errors import ConfigError
 
 CONFIG_FILE = "opensearch.toml"  # in the instance folder

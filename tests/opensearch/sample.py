@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from opensearchpy import OpenSearch
 
-from archive.whoosh_schema import STOP_WORDS
+from archive.whoosh.schema import STOP_WORDS
 
-# Morgue's text analysis (archive/whoosh_schema.py) in OpenSearch terms, all from the
+# Morgue's text analysis (archive/whoosh/schema.py) in OpenSearch terms, all from the
 # analysis-common module: words, English possessives cut, lower-cased, accents folded, the
 # same stop words, Snowball English (Porter2, as PyStemmer) stems.
 ANALYSIS = {

@@ -18,7 +18,7 @@ import pytest
 
 from archive.opensearch.mapping import FOLDING_FILE, index_body
 from archive.opensearch.settings import OpenSearchSettings
-from archive.whoosh_schema import name_analyzer, text_analyzer
+from archive.whoosh.schema import name_analyzer, text_analyzer
 from tests.conftest import shared_path
 from tests.opensearch.engine.folding_table import table_text, whoosh_folding
 

@@ -309,7 +309,7 @@ def test_a_writer_whose_lock_was_taken_over_publishes_nothing(os_archive, os_set
 def story_keys(archive, client=None) -> dict[str, str]:
     """Article id -> story key, read from the Whoosh index or the OpenSearch documents."""
     if client is None:
-        from archive import stories
+        from archive.whoosh import stories
 
         searcher = archive._searcher()
         return {f["id"]: stories.story_key(searcher, f["id"])

@@ -5,9 +5,9 @@ for a common word that is thousands of method calls per search, and a phrase
 is matched once to find the set and again to rank it. Here every word of the
 query is read once, a block of postings at a time, into arrays, and the scores
 are computed for all its articles at once with the same formula, statistics and
-field lengths Whoosh uses (our Robertson-IDF BM25, `archive.ranking`), so the
+field lengths Whoosh uses (our Robertson-IDF BM25, `archive.whoosh.ranking`), so the
 scores are Whoosh's own (`tests/test_fast_rank.py` compares them on real
-queries). Terms that a large segment has as decoded arrays (`archive.postings`)
+queries). Terms that a large segment has as decoded arrays (`archive.whoosh.postings`)
 are read from those instead of the blocks. A phrase is checked once per search,
 from its words' positions, only in the articles that have every word, with every
 (document, position) pair as one sortable number (`_phrase_docs`).
@@ -24,7 +24,8 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.util.numeric import byte_to_length
 
-from archive.ranking import RobertsonBM25, Weighted, robertson_idf
+from archive.ranking import robertson_idf
+from archive.whoosh.scoring import RobertsonBM25, Weighted
 
 _BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 
@@ -71,7 +72,7 @@ def postings(searcher, field: str, text: bytes, arrays=no_arrays
     """(document numbers, weights) of a term across every segment, deleted ones included.
 
     `arrays(segment number, field)` gives a segment's decoded frequent terms
-    (`archive.postings.SegmentPostings`) or None; other terms are read from Whoosh's blocks.
+    (`archive.whoosh.postings.SegmentPostings`) or None; other terms are read from Whoosh's blocks.
     """
     ids, weights = [], []
     for i, (sub, offset) in enumerate(searcher.reader().leaf_readers()):

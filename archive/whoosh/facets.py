@@ -16,8 +16,8 @@ from typing import Iterable
 import numpy as np
 
 from archive.age import AGE_BANDS, BAND_ORDER, age_band, band_label, whole_years
-from archive.docset import DocSet
-from archive.whoosh_schema import FACET_FIELDS, split_column_value
+from archive.whoosh.docset import DocSet
+from archive.whoosh.schema import FACET_FIELDS, split_column_value
 
 FACET_LIMIT = 10  # values shown per facet before "more"
 
@@ -119,8 +119,8 @@ class ColumnCache:
         return self._cached(searcher, "seg:" + name, build)
 
     def story_codes(self, searcher) -> np.ndarray:
-        """Every document's story as an integer, equal within a story (archive.stories)."""
-        from archive.stories import story_hashes
+        """Every document's story as an integer, equal within a story (archive.whoosh.stories)."""
+        from archive.whoosh.stories import story_hashes
 
         return self.per_segment_array(searcher, "story-codes", lambda sub: story_hashes(
             _column_values(sub, "story"), str(segment_id(sub))))

@@ -1,7 +1,8 @@
 """The neutral query tree compiled to Whoosh queries, and Whoosh's analysis of query words.
 
-`compile_query(tree, schema)` gives the query `archive.query.parse_query` gives
-today for the same text (tests/test_qtree_equivalence.py compares them): a leaf
+`compile_query(tree, schema)` gives the query Whoosh's own parser, configured as
+the search box used it, gave for the same text (tests/test_qtree_equivalence.py
+compares them with tests/whoosh_parser_reference.py): a leaf
 without a field searches title OR body, weighted by `fieldboosts` (the ranking's); each field's
 own analyzer turns the typed words into index terms; a word the analyzer drops
 compiles to nothing, and Whoosh's `normalize()` then removes what became empty.
@@ -16,10 +17,11 @@ from whoosh import query as wq
 
 from archive.qtree import (BINARY, And, AndMaybe, AndNot, Everything, Fuzzy, Node, Not, Or, Phrase,
                            Prefix, Require, Wildcard, Word, parts)
-from archive.qtree_query import parse_query as parse_tree_query
+import dataclasses
 from collections.abc import Mapping
 
-from archive.query import SEARCH_FIELDS, ParsedQuery
+from archive.query import SEARCH_FIELDS, DateRange, ParsedQuery
+from archive.query import parse_query as parse_neutral
 
 _BINARY = {AndNot: wq.AndNot, AndMaybe: wq.AndMaybe, Require: wq.Require}
 _PATTERN = {Prefix: wq.Prefix, Wildcard: wq.Wildcard, Fuzzy: wq.FuzzyTerm}
@@ -36,12 +38,27 @@ def compile_query(tree: Node | None, schema, fieldboosts: Mapping[str, float] | 
     return q.normalize()
 
 
+@dataclasses.dataclass(frozen=True)
+class WhooshQuery:
+    """A parsed query and its Whoosh form (ranking may rewrite `query`; `parsed` stays)."""
+
+    parsed: ParsedQuery  # the engine-neutral query: its text, tree and dates
+    query: wq.Query | None  # None: match every article
+
+    @property
+    def text(self) -> str:
+        return self.parsed.text
+
+    @property
+    def dates(self) -> tuple[DateRange, ...]:
+        return self.parsed.dates
+
+
 def parse_query(text: str, schema, fieldboosts: Mapping[str, float] | None = None
-                ) -> ParsedQuery:
-    """`archive.query.parse_query` by way of the neutral tree (same record, same messages)."""
-    parsed = parse_tree_query(text)
-    return ParsedQuery(parsed.text, compile_query(parsed.tree, schema, fieldboosts),
-                       parsed.dates)
+                ) -> WhooshQuery:
+    """What a person typed, parsed (`archive.query.parse_query`) and compiled for Whoosh."""
+    parsed = parse_neutral(text)
+    return WhooshQuery(parsed, compile_query(parsed.tree, schema, fieldboosts))
 
 
 class WhooshAnalysis:
@@ -120,4 +137,4 @@ class _Compiler:
         return wq.And([cls(name, term, boost=boost) for term in terms])  # "foo/bar": both
 
 
-__all__ = ["WhooshAnalysis", "compile_query", "parse_query"]
+__all__ = ["WhooshAnalysis", "WhooshQuery", "compile_query", "parse_query"]

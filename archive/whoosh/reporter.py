@@ -11,20 +11,20 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from archive.budget import Budget, cap_expansions
-from archive.docset import DocSet
-from archive.explain import explain
+from archive.whoosh.budget import Budget, cap_expansions
+from archive.whoosh.docset import DocSet
 from archive.histogram import build_histogram
-from archive.query import ParsedQuery, parse_query
+from archive.explain import explain
+from archive.whoosh.compile import WhooshAnalysis, WhooshQuery, parse_query
 from archive.records import Facet, SearchRequest
-from archive.spelling import suggest, vocabulary
-from archive.stories import count_stories
+from archive.whoosh.spelling import suggest, vocabulary
+from archive.whoosh.stories import count_stories
 
 DATE_FILTERS = ("date", "year", "age")
 
 
-def within_budget(parsed: ParsedQuery, reader, budget: Budget) -> ParsedQuery:
-    """The parsed query with expanding clauses capped (see `archive.budget`)."""
+def within_budget(parsed: WhooshQuery, reader, budget: Budget) -> WhooshQuery:
+    """The parsed query with expanding clauses capped (see `archive.whoosh.budget`)."""
     if parsed.query is None:
         return parsed
     return dataclasses.replace(parsed, query=cap_expansions(parsed.query, reader, budget))
@@ -43,7 +43,7 @@ def story_column(columns, searcher) -> list:
     return columns.columns(searcher, ["story"])["story"]
 
 
-def extras(columns, searcher, parsed: ParsedQuery, request: SearchRequest, matched: DocSet,
+def extras(columns, searcher, parsed: WhooshQuery, request: SearchRequest, matched: DocSet,
            filter_sets: dict[str, DocSet], final: DocSet, today: dt.date) -> dict[str, Any]:
     """SearchPage fields: explanation, histogram, stories count and a spelling suggestion."""
     ordinals = columns.date_arrays(searcher)[0]
@@ -52,7 +52,7 @@ def extras(columns, searcher, parsed: ParsedQuery, request: SearchRequest, match
         if name not in DATE_FILTERS:
             preset_base = preset_base & docs
     out: dict[str, Any] = {
-        "explanation": explain(parsed, request, searcher.schema),
+        "explanation": explain(parsed.parsed, request, WhooshAnalysis(searcher.schema)),
         "histogram": build_histogram(ordinals, final, preset_base, today),
     }
     if request.group:

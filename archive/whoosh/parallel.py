@@ -18,7 +18,7 @@ import multiprocessing as mp
 import queue
 
 from archive.errors import ArchiveError
-from archive.store import SegmentWriter, die_with_parent  # the writer: lengths read once
+from archive.whoosh.store import SegmentWriter, die_with_parent  # the writer: lengths read once
 
 BATCH = 200  # documents per message to a process
 

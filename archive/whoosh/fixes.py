@@ -36,7 +36,7 @@ def _existing_terms(self, ixreader, phrases: bool = True, expand: bool = False,
     had given a term, `fieldname` named that term's field, and every later leaf
     of another field was skipped as if the caller had asked for that field only.
     A word searched as `title:w OR body:w` gave its title term alone, so
-    `archive.whoosh_terms.query_terms` had no body terms: a word that is in no title
+    `archive.whoosh.terms.query_terms` had no body terms: a word that is in no title
     of the archive was found but never marked (the snippet showed the article's
     opening, the article page no marks). `tests/test_whoosh_fixes.py` fails
     without this.

@@ -30,19 +30,19 @@ import signal
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.filedb import structfile as _structfile
 from whoosh.filedb.filestore import FileStorage
-from whoosh.index import EmptyIndexError, LockError
+from whoosh.index import EmptyIndexError
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter as _SegmentWriter
 
-from archive import whoosh_fixes  # noqa: F401  (corrections to whoosh3, applied on import)
+from archive.whoosh import fixes  # noqa: F401  (corrections to whoosh3, applied on import)
 from archive.errors import ArchiveError, IndexCorrupt, IndexLocked, IndexMissing
-from archive.whoosh_schema import SCHEMA_VERSION, build_schema
+from archive.whoosh.schema import SCHEMA_VERSION, build_schema
 
 
 class _ViewReader(io.RawIOBase):
@@ -139,7 +139,7 @@ LOCK_FILE = "archive.lock"
 GEN_PREFIX = "gen-"
 INDEX_NAME = "MAIN"
 WRITER_MB = 512
-# Each process of a parallel rebuild (archive.parallel): the posting pool spills to disk
+# Each process of a parallel rebuild (archive.whoosh.parallel): the posting pool spills to disk
 # beyond this, which keeps a million-article build's memory bounded.
 PARALLEL_WRITER_MB = 256
 PUBLISHED = "PUBLISHED"  # marks a generation that served (or serves); others are unfinished
@@ -176,7 +176,7 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
-def _disk_error(exc: OSError, index_dir: Path) -> ArchiveError:
+def disk_error(exc: OSError, index_dir: Path) -> ArchiveError:
     if exc.errno == errno.ENOSPC:
         return ArchiveError(f"the disk holding {index_dir} is full; the previous index still serves")
     if exc.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
@@ -188,6 +188,23 @@ def _disk_error(exc: OSError, index_dir: Path) -> ArchiveError:
 class ArchiveLock:
     """The archive-wide writer lock (flock on index/archive.lock)."""
 
+    @staticmethod
+    def held_by_live_process(index_dir: Path) -> bool:
+        """Whether a live process holds the lock of `index_dir` (its pid is in the lock file)."""
+        try:
+            pid = int((index_dir / LOCK_FILE).read_text().strip() or 0)
+        except (OSError, ValueError):
+            return False
+        if pid <= 0:
+            return False
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False  # a writer that died left its pid behind
+        except PermissionError:
+            pass
+        return True
+
     def __init__(self, index_dir: Path):
         self.path = index_dir / LOCK_FILE
         self._fd: int | None = None
@@ -198,7 +215,7 @@ class ArchiveLock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
-            raise _disk_error(exc, self.path.parent) from None
+            raise disk_error(exc, self.path.parent) from None
         deadline = time.monotonic() + wait
         told = False
         while True:
@@ -309,7 +326,7 @@ class IndexStore:
             ix = FileStorage(str(path)).create_index(build_schema(), indexname=INDEX_NAME)
         except OSError as exc:
             shutil.rmtree(path, ignore_errors=True)
-            raise _disk_error(exc, self.index_dir) from None
+            raise disk_error(exc, self.index_dir) from None
         return ix, name
 
     def publish(self, name: str) -> None:
@@ -331,7 +348,7 @@ class IndexStore:
         except OSError as exc:
             with contextlib.suppress(OSError):
                 tmp.unlink()
-            raise _disk_error(exc, self.index_dir) from None
+            raise disk_error(exc, self.index_dir) from None
         self.prune(keep=name, previous=previous)
 
     def discard(self, name: str) -> None:
@@ -367,43 +384,6 @@ class IndexStore:
         if not name:
             return 0
         return sum(p.stat().st_size for p in (self.index_dir / name).iterdir() if p.is_file())
-
-
-@contextlib.contextmanager
-def whoosh_writer(ix, index_dir: Path, procs: int = 1, optimize: bool = False,
-                  **kwargs) -> Iterator:
-    """A Whoosh writer used only as a context manager: commit on success, cancel on error.
-
-    `procs` > 1 (new indexes only) writes one segment per process (archive.parallel);
-    `optimize` merges every segment into one at the commit.
-    """
-    try:
-        if procs > 1:
-            from archive.parallel import ParallelWriter
-
-            writer = ParallelWriter(ix, procs=procs, limitmb=PARALLEL_WRITER_MB, **kwargs)
-        else:
-            writer = SegmentWriter(ix, limitmb=WRITER_MB, **kwargs)
-    except LockError:
-        raise IndexLocked(f"the index at {index_dir} is being written by another command") from None
-    except OSError as exc:
-        raise _disk_error(exc, index_dir) from None
-    try:
-        yield writer
-    except OSError as exc:  # e.g. a writer process of a rebuild found the disk full
-        with contextlib.suppress(Exception):  # cancelling writes too; the cause is reported
-            writer.cancel()
-        raise _disk_error(exc, index_dir) from None
-    except BaseException:
-        with contextlib.suppress(Exception):
-            writer.cancel()
-        raise
-    try:
-        writer.commit(optimize=optimize)
-    except OSError as exc:
-        with contextlib.suppress(Exception):
-            writer.cancel()
-        raise _disk_error(exc, index_dir) from None
 
 
 def open_reader(ix, previous=None):

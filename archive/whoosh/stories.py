@@ -136,7 +136,7 @@ def page_of_stories(searcher, query, final: set[int], groups: dict[str, list[int
     Stories are ranked by their best-scoring version (relevance) or by the date of their
     earliest version (newest/oldest; also relevance without a query, like ungrouped pages).
     `search(q, **kwargs)` runs a (time-limited) Whoosh search. Used for queries
-    archive.fastrank cannot rank; `page_of_story_codes` does the rest with arrays.
+    archive.whoosh.fastrank cannot rank; `page_of_story_codes` does the rest with arrays.
     """
     first = {key: earliest_first(members, dates)[0] for key, members in groups.items()}
     if sort == "relevance" and query is not None:

@@ -171,7 +171,7 @@ def build_schema() -> fields.Schema:
         # Near-duplicate cluster key (archive.dedup), set by the writer; a column for grouping.
         story=fields.ID(sortable=True),
     )
-    # Facet values live in columns only; filters read the same columns (archive.facets).
+    # Facet values live in columns only; filters read the same columns (archive.whoosh.facets).
     for _name, (column, _title) in FACET_FIELDS.items():
         schema.add(column, fields.COLUMN(columns.VarBytesColumn()))
     return schema

@@ -14,24 +14,26 @@ from typing import Iterator
 import numpy as np
 from whoosh import query as wq
 
-from archive import facets as fc
+from archive.whoosh import facets as fc
 from archive.age import BAND_ORDER, band_label, today as today_default
 from archive.errors import ArchiveError, ArticleNotFound, BadQuery, IndexCorrupt
-from archive.query import DateRange, ParsedQuery, parse_date_range, parse_query
+from archive.query import DateRange, parse_date_range
+from archive.whoosh.compile import WhooshQuery, parse_query
 from archive.ranking import DEFAULT as DEFAULT_RANKING, RankSettings
 from archive.records import (Article, Facet, FacetValue, Hit, IndexStats, SearchPage,
                              SearchRequest, SORTS)
 from archive.parts import ArticlePart, marked_part
 from archive.snippets import PageSnippets
-from archive.whoosh_terms import query_terms
-from archive.store import (INDEX_NAME, ArchiveLock, IndexStore, SearcherPool, die_with_parent,
-                           whoosh_writer)
-from archive.whoosh_schema import FACET_FIELDS, from_stored, to_document
-from archive import fastrank, postings, reporter, stories
-from archive.budget import Budget, timed_search
+from archive.whoosh.terms import query_terms
+from archive.whoosh.store import (INDEX_NAME, ArchiveLock, IndexStore, SearcherPool,
+                                  die_with_parent)
+from archive.whoosh.writing import whoosh_writer
+from archive.whoosh.schema import FACET_FIELDS, from_stored, to_document
+from archive.whoosh import fastrank, postings, reporter, stories
+from archive.whoosh.budget import Budget, timed_search
 from archive.dedup import Fingerprint
-from archive.docset import DocSet, union_all
-from archive import export
+from archive.whoosh.docset import DocSet, union_all
+from archive.whoosh import export
 from archive.records import ResultStream, Version
 
 MAX_PAGE = 1000
@@ -92,8 +94,8 @@ class WhooshArchive:
     def __init__(self, index_dir: str | Path, result_cache: int = 256,
                  writer_procs: int | None = None, ranking: RankSettings = DEFAULT_RANKING):
         self.index_dir = Path(index_dir)
-        self.ranking = ranking  # the ranking's free parameters (archive.ranking)
-        # Processes that analyse and write a rebuild (archive.parallel): one per core, up to 4.
+        self.ranking = ranking  # the ranking's free parameters (archive.whoosh.ranking)
+        # Processes that analyse and write a rebuild (archive.whoosh.parallel): one per core, up to 4.
         self.writer_procs = writer_procs or min(4, max(1, len(os.sched_getaffinity(0))))
         self.store = IndexStore(self.index_dir)
         self.pool = SearcherPool(self.store)
@@ -105,6 +107,10 @@ class WhooshArchive:
     def lock(self) -> ArchiveLock:
         """The archive-wide writer lock; hold it around `rebuild()` and `update()`."""
         return ArchiveLock(self.index_dir)
+
+    def writing(self) -> bool:
+        """Whether another process holds the writer lock now (its pid is in the lock file)."""
+        return ArchiveLock.held_by_live_process(self.index_dir)
 
     @contextlib.contextmanager
     def rebuild(self) -> Iterator[ArticleSink]:
@@ -151,7 +157,7 @@ class WhooshArchive:
             pass
 
     def _build_posting_arrays(self, searcher) -> None:
-        """Decoded postings of each large segment's frequent terms (archive.postings).
+        """Decoded postings of each large segment's frequent terms (archive.whoosh.postings).
 
         One process per segment, up to `writer_procs` at a time, each reading its
         segment through plain files (see `postings.build_from_files`). A failure
@@ -313,8 +319,8 @@ class WhooshArchive:
         budget = Budget()
         parsed = reporter.within_budget(parsed, reader, budget)
         understood = parsed  # what the explainer shows (ranking may rewrite `parsed`)
-        # postings read once per search (archive.fastrank), and the decoded arrays of
-        # frequent terms (archive.postings)
+        # postings read once per search (archive.whoosh.fastrank), and the decoded arrays of
+        # frequent terms (archive.whoosh.postings)
         memo: dict = {fastrank.ARRAYS: self._posting_arrays(searcher)}
         if parsed.query is None:
             matched = DocSet.from_mask(self.columns.live(searcher))
@@ -327,7 +333,7 @@ class WhooshArchive:
         final = matched
         for docs in filter_sets.values():
             final = final & docs
-        from archive import ranking  # (imported here: the ranking part of this module)
+        from archive.whoosh import ranking  # (imported here: the ranking part of this module)
 
         rank = ranking.Ranking(ranking.ranked(parsed, settings))
         loose = ranking.widen(parsed, len(final), request.page_size, settings)
@@ -457,7 +463,7 @@ class WhooshArchive:
         return Facet(name, FACET_TITLES.get(name, name.title()), tuple(values),
                      total_values=len(values))
 
-    def _page(self, request: SearchRequest, parsed: ParsedQuery, searcher,
+    def _page(self, request: SearchRequest, parsed: WhooshQuery, searcher,
               final: DocSet, budget: Budget | None = None, filtered: bool = True,
               memo: dict | None = None, marking=None) -> list[Hit]:
         """One page of hits with snippets; `marking` is the query whose words they mark."""
@@ -471,13 +477,13 @@ class WhooshArchive:
         kwargs = {"filter": final if filtered else None, "limit": end, "terms": with_terms}
         groups = None
         scores: dict[int, float] = {}
-        ranked = None  # every match best first, scored with numpy (archive.fastrank)
+        ranked = None  # every match best first, scored with numpy (archive.whoosh.fastrank)
         if request.sort == "relevance" and parsed.query is not None and not budget.heavy:
             ranked = fastrank.rank(searcher, parsed.query, final, self._lengths(searcher), memo)
         versions_of: dict[int, int] | None = None
         if request.group and (ranked is not None or request.sort != "relevance"
                               or parsed.query is None):
-            # One hit per story, its earliest matching version: with arrays (archive.stories).
+            # One hit per story, its earliest matching version: with arrays (archive.whoosh.stories).
             story_col = stories.LeafColumn(searcher, "story")  # read for shown hits only
             docs = ranked[0] if ranked is not None else final.ids
             page = stories.page_of_story_codes(
@@ -485,7 +491,7 @@ class WhooshArchive:
                 self.columns.date_arrays(searcher)[0], request.sort, start, end, ranked)
             shown, versions_of = page.shown, page.versions
             scores.update(page.scores)
-        elif request.group:  # the same, ranked by Whoosh (queries archive.fastrank cannot score)
+        elif request.group:  # the same, ranked by Whoosh (queries archive.whoosh.fastrank cannot score)
             story_col = reporter.story_column(self.columns, searcher)
             groups = stories.group_by_story(story_col, final)
             shown = stories.page_of_stories(
@@ -566,7 +572,7 @@ class WhooshArchive:
         return self.index_dir / state[0] / SEGMENT_CACHE if state else None
 
     def _posting_arrays(self, searcher):
-        """`arrays(segment number, field)` for archive.fastrank: a segment's decoded terms."""
+        """`arrays(segment number, field)` for archive.whoosh.fastrank: a segment's decoded terms."""
         folder = self._segment_cache_dir(searcher)
         if folder is None:
             return fastrank.no_arrays
@@ -576,7 +582,7 @@ class WhooshArchive:
         return lambda i, field: parts[i].get(field)
 
     def _lengths(self, searcher):
-        """Field lengths as the scorers see them, per index state (for archive.fastrank)."""
+        """Field lengths as the scorers see them, per index state (for archive.whoosh.fastrank)."""
         return lambda field: self.columns.per_segment_array(
             searcher, "lengths:" + field, lambda sub: fastrank.segment_lengths(sub, field))
 
