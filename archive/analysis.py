@@ -16,11 +16,25 @@ tests/test_analysis.py checks it against the Whoosh schema on real articles.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from pathlib import Path
 
 import Stemmer
 
+from archive.qtree import (
+    LEAVES,
+    AndNot,
+    Everything,
+    Fuzzy,
+    Node,
+    Not,
+    Phrase,
+    Prefix,
+    Wildcard,
+    Word,
+    parts,
+)
 from archive.words import MIN_LENGTH, STOP_WORDS, TOKEN_PATTERN
 
 FOLDING_FILE = Path(__file__).with_name("folding.txt")  # code point -> folded lower case
@@ -103,5 +117,75 @@ class TextAnalysis:
         return text
 
 
-__all__ = ["FOLDING_FILE", "NAME_FIELDS", "TEXT_FIELDS", "TOKENS", "TextAnalysis", "fold",
+class MarkedTerms:
+    """The title and body terms a query's words match, for marking them (NOT clauses left out).
+
+    Words and phrases give their terms; prefixes, wildcards and fuzzy words are matched
+    against the words of the texts being marked (`expand`), as an engine expands them
+    against its index.
+    """
+
+    def __init__(self, tree: Node | None):
+        self.terms: set[str] = set()
+        self.patterns: list[Callable[[str], bool]] = []
+        analysis = TextAnalysis()
+        for leaf in _positive_leaves(tree):
+            if isinstance(leaf, Everything) or leaf.field not in (None, *TEXT_FIELDS):
+                continue
+            if isinstance(leaf, (Word, Phrase)):
+                self.terms.update(term for term, _ in analysis.words(leaf.field, leaf.text))
+            elif isinstance(leaf, Prefix):
+                start = analysis.term(leaf.field, leaf.text)
+                self.patterns.append(lambda t, start=start: t.startswith(start))
+            elif isinstance(leaf, Wildcard):
+                pattern = analysis.term(leaf.field, leaf.pattern)
+                regex = re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c)
+                                           for c in pattern), re.DOTALL)
+                self.patterns.append(lambda t, regex=regex: regex.fullmatch(t) is not None)
+            elif isinstance(leaf, Fuzzy):
+                word = analysis.term(leaf.field, leaf.text)
+                self.patterns.append(lambda t, w=word, n=leaf.maxdist, p=leaf.prefix:
+                                     t[:p] == w[:p] and within_edits(t, w, n))
+
+    def expand(self, texts: Iterable[str], scan: int = 500_000) -> frozenset[str]:
+        """The terms to mark in these texts: the query's own, and its patterns' matches there."""
+        if not self.patterns:
+            return frozenset(self.terms)
+        found = set(self.terms)
+        for text in texts:
+            for word in TOKENS.findall(text[:scan]):
+                term = fold(word)
+                if term is not None and term not in found and any(p(term) for p in self.patterns):
+                    found.add(term)
+        return frozenset(found)
+
+
+def _positive_leaves(node: Node | None) -> Iterator[Node]:
+    if node is None or isinstance(node, Not):
+        return
+    if isinstance(node, AndNot):
+        yield from _positive_leaves(node.positive)
+    elif isinstance(node, LEAVES):
+        yield node
+    else:
+        for child in parts(node):
+            yield from _positive_leaves(child)
+
+
+def within_edits(a: str, b: str, limit: int) -> bool:
+    """Whether `a` is at most `limit` insertions, deletions or substitutions from `b`."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > limit:
+            return False
+        previous = current
+    return previous[-1] <= limit
+
+
+__all__ = ["MarkedTerms", "within_edits", "FOLDING_FILE", "NAME_FIELDS", "TEXT_FIELDS", "TOKENS", "TextAnalysis", "fold",
            "lower_fold", "stem", "text_terms"]

@@ -16,7 +16,11 @@ from archive.query import parse_date_range
 from archive.records import SORTS, Facet, FacetValue, SearchRequest
 
 MAX_PAGE = 1000
+FACET_LIMIT = 10  # values shown per facet before "more"
 MAX_PAGE_SIZE = 100
+# A hit carries the opening of its article's body only (the article page reads the whole
+# text): search pages are cached, and a long transcript must not be kept once per page.
+HIT_BODY_CHARS = 20_000
 # Facets of the articles' own values: name -> title shown.
 FACETS: dict[str, str] = {
     "outlet": "Outlet",
@@ -105,5 +109,5 @@ def truncate_facet(facet: Facet, limit: int | None) -> Facet:
     return dataclasses.replace(facet, values=tuple(top), total_values=len(facet.values))
 
 
-__all__ = ["make_facet", "truncate_facet", "FACETS", "FACET_ORDER", "FACET_TITLES", "MAX_PAGE", "MAX_PAGE_SIZE",
+__all__ = ["FACET_LIMIT", "HIT_BODY_CHARS", "make_facet", "truncate_facet", "FACETS", "FACET_ORDER", "FACET_TITLES", "MAX_PAGE", "MAX_PAGE_SIZE",
            "SPECIAL_FILTERS", "UNKNOWN", "check_request", "facet_value", "filter_names"]

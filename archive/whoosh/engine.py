@@ -22,7 +22,7 @@ from archive.whoosh.compile import WhooshQuery, parse_query
 from archive.ranking import DEFAULT as DEFAULT_RANKING, RankSettings
 from archive.records import (Article, Facet, Hit, IndexStats, SearchPage,
                              SearchRequest)
-from archive.requests import (FACET_ORDER, FACET_TITLES, MAX_PAGE, MAX_PAGE_SIZE,  # noqa: F401
+from archive.requests import (FACET_ORDER, FACET_TITLES, HIT_BODY_CHARS, MAX_PAGE, MAX_PAGE_SIZE,  # noqa: F401
                               SPECIAL_FILTERS, check_request, facet_value, filter_names,
                               make_facet)
 from archive.parts import ArticlePart, marked_part
@@ -39,9 +39,6 @@ from archive.whoosh.docset import DocSet, union_all
 from archive.whoosh import export
 from archive.records import ResultStream, Version
 
-# A hit carries the opening of its article's body only (the article page reads the whole
-# text): search pages are cached, and a long transcript must not be kept once per page.
-HIT_BODY_CHARS = 20_000
 SEGMENT_CACHE = "segment-cache"  # per-segment column arrays, in each generation folder
 
 
