@@ -9,9 +9,9 @@ search the same terms:
     unfielded leaf         bool should [title^(w * 2.5), body] (the ranking's field weights)
     "a b"~N                its words' terms, filtered by span_near in order; slop (N-1) per
                            gap, plus the stop words typed (Whoosh scores a phrase's words)
-    econom*, wi?d*         prefix, wildcard: a constant score (the boost), as Whoosh's
-    word~N/P               fuzzy: N edits (at most 2), P letters fixed, no transpositions;
-                           a constant score, as Whoosh's
+    econom*                prefix: a constant score (the boost), as Whoosh's in the body
+    wi?d*, word~N/P        wildcard, fuzzy (N edits, at most 2; P letters fixed; no
+                           transpositions): BM25 of the 32 best terms matched
     a b / a OR b           bool must / should; NOT a: must_not
     a -b, +a b, a REQUIRE b   must + must_not, must + should, must + filter
     *:*                    match_all
@@ -38,7 +38,8 @@ Clause = dict[str, Any]
 TITLE_SCHEMA_BOOST = 2.5  # the title's field boost in the Whoosh schema
 EXPANSIONS = 32  # index terms per prefix, wildcard or fuzzy word (archive.whoosh.budget's cap)
 MAX_EDITS = 2  # the most OpenSearch's fuzzy query allows
-REWRITE = "constant_score"  # a match scores the clause's boost once, as in Whoosh
+REWRITE = "constant_score"  # a prefix match scores the clause's boost once, as in Whoosh
+SCORED = f"top_terms_{EXPANSIONS}"  # wildcards and fuzzy words: BM25 of each term matched
 # Query field names -> index fields (archive.opensearch.mapping).
 FIELDS = {"title": "title", "body": "body", "author": "authors.words", "outlet": "outlet.words",
           "place": "place_words", "topic": "topics", "url": "url"}
@@ -94,8 +95,8 @@ class _Compiler:
             return _bool(must=must, must_not=must_not)
         if isinstance(node, Or):
             return _bool(should=[self.node(c) for c in node.children])
-        if isinstance(node, Not):
-            return _bool(must_not=[self.node(node.child)])
+        if isinstance(node, Not):  # every article but these, scoring 1 (as Whoosh's)
+            return _bool(must=[{"match_all": {}}], must_not=[self.node(node.child)])
         if isinstance(node, AndNot):
             return _bool(must=[self.node(node.positive)], must_not=[self.node(node.negative)])
         if isinstance(node, AndMaybe):
@@ -123,7 +124,6 @@ class _Compiler:
                 slop = (node.slop - 1) * (len(terms) - 1) + _dropped_inside(name, node.text)
                 return phrase(field, terms, slop, boost)
             return clauses[0] if len(clauses) == 1 else _bool(must=clauses)
-        # Prefixes, wildcards and fuzzy words score their boost, as Whoosh's do.
         if isinstance(node, Prefix):
             return {"prefix": {field: {"value": ANALYSIS.term(name, node.text), "boost": boost,
                                        "rewrite": REWRITE}}}
@@ -132,7 +132,7 @@ class _Compiler:
             if "*" not in pattern and "?" not in pattern:
                 return _term(field, pattern, boost, name == "topic")
             return {"wildcard": {field: {"value": pattern.replace("\\", "\\\\"), "boost": boost,
-                                         "rewrite": REWRITE}}}
+                                         "rewrite": SCORED}}}
         if isinstance(node, Fuzzy):
             edits = min(node.maxdist, MAX_EDITS)
             if node.maxdist > MAX_EDITS:
@@ -140,10 +140,10 @@ class _Compiler:
                         f"{MAX_EDITS} letters different; searched as {node.text}~{MAX_EDITS}.")
                 if note not in self.notes:
                     self.notes.append(note)
-            return {"constant_score": {"boost": boost, "filter": {"fuzzy": {field: {
-                "value": ANALYSIS.term(name, node.text), "fuzziness": edits,
-                "prefix_length": node.prefix, "transpositions": False,
-                "max_expansions": EXPANSIONS}}}}}
+            return {"fuzzy": {field: {"value": ANALYSIS.term(name, node.text), "boost": boost,
+                                      "fuzziness": edits, "prefix_length": node.prefix,
+                                      "transpositions": False, "max_expansions": EXPANSIONS,
+                                      "rewrite": SCORED}}}
         raise TypeError(f"not a query leaf: {node!r}")
 
 

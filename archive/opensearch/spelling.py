@@ -34,7 +34,7 @@ def _candidates(search, term: str) -> list[str]:
     body = {"size": 0, "track_total_hits": False, "suggest": {"w": {"text": term, "term": {
         "field": "body", "analyzer": "keyword", "suggest_mode": "always", "max_edits": 2,
         "prefix_length": 1, "min_word_length": 2, "size": CANDIDATES,
-        "string_distance": "levenshtein"}}}}
+        "string_distance": "levenshtein", "accuracy": 0.1, "max_term_freq": max(RARE, 1)}}}}
     options = search._search(body)["suggest"]["w"]
     return sorted({o["text"] for entry in options for o in entry["options"]})
 
