@@ -150,3 +150,18 @@ def test_same_marked_article_parts(both):
         assert opensearch.get(hit.article.id) == article
         for query in ("harbour strike", "harb*", "strik~1 -bridge", ""):
             assert opensearch.marked_part(article, query) == whoosh.marked_part(article, query)
+
+
+def test_pages_past_the_result_window(both, monkeypatch):
+    """Past OpenSearch's result window (shrunk here to 4 hits) pages come by search_after hops."""
+    from archive.errors import BadQuery
+    from archive.opensearch import grouping
+
+    whoosh, opensearch = both
+    monkeypatch.setattr(grouping, "MAX_WINDOW", 4)
+    for page, size in ((2, 3), (3, 5), (2, 4)):
+        request = SearchRequest("", sort="oldest", page=page, page_size=size, group=False)
+        w, o = whoosh.search(request, TODAY), opensearch.search(request, TODAY)
+        assert [h.article.id for h in o.hits] == [h.article.id for h in w.hits]
+    with pytest.raises(BadQuery, match="grouped results reach the first 4 stories"):
+        opensearch.search(SearchRequest("", page=2, page_size=3), TODAY)
