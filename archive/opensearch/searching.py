@@ -121,7 +121,7 @@ class Search:
             return ranked
         answer = self._search({"size": self.settings.prf_docs, "query": _query(ranked, every),
                                "_source": ["body"], "track_total_hits": False,
-                               "timeout": f"{int(self.seconds * 1000)}ms"})
+                               "timeout": f"{max(1, round(self.seconds * 1e6))}micros"})
         top = [(hit["_source"].get("body") or "", hit["_score"] or 0.0)
                for hit in answer["hits"]["hits"]]
         extra = ranking.feedback(words, top, self.settings)
@@ -135,7 +135,7 @@ class Search:
             return [], False
         body: dict[str, Any] = {"query": _query(ranked, every), "track_total_hits": False,
                                 "_source": {"excludes": SOURCE_EXCLUDES},
-                                "timeout": f"{int(self.seconds * 1000)}ms"}
+                                "timeout": f"{max(1, round(self.seconds * 1e6))}micros"}
         scored = request.sort == "relevance" and ranked is not None
         grouping = Grouping(self, request, scored, body, aggs)
         found, timed_out = grouping.page(start, end)
