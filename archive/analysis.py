@@ -187,5 +187,5 @@ def within_edits(a: str, b: str, limit: int) -> bool:
     return previous[-1] <= limit
 
 
-__all__ = ["MarkedTerms", "within_edits", "FOLDING_FILE", "NAME_FIELDS", "TEXT_FIELDS", "TOKENS", "TextAnalysis", "fold",
-           "lower_fold", "stem", "text_terms"]
+__all__ = ["FOLDING_FILE", "MarkedTerms", "NAME_FIELDS", "TEXT_FIELDS", "TOKENS", "TextAnalysis",
+           "fold", "lower_fold", "stem", "text_terms", "within_edits"]

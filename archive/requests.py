@@ -109,5 +109,6 @@ def truncate_facet(facet: Facet, limit: int | None) -> Facet:
     return dataclasses.replace(facet, values=tuple(top), total_values=len(facet.values))
 
 
-__all__ = ["FACET_LIMIT", "HIT_BODY_CHARS", "make_facet", "truncate_facet", "FACETS", "FACET_ORDER", "FACET_TITLES", "MAX_PAGE", "MAX_PAGE_SIZE",
-           "SPECIAL_FILTERS", "UNKNOWN", "check_request", "facet_value", "filter_names"]
+__all__ = ["FACETS", "FACET_LIMIT", "FACET_ORDER", "FACET_TITLES", "HIT_BODY_CHARS", "MAX_PAGE",
+           "MAX_PAGE_SIZE", "SPECIAL_FILTERS", "UNKNOWN", "check_request", "facet_value",
+           "filter_names", "make_facet", "truncate_facet"]

@@ -12,14 +12,14 @@ search the same terms:
     econom*                prefix: a constant score (the boost), as Whoosh's in the body
     wi?d*, word~N/P        wildcard, fuzzy (N edits, at most 2; P letters fixed; no
                            transpositions): BM25 of the 32 best terms matched
-    a b / a OR b           bool must / should; NOT a: must_not
+    a b / a OR b           bool must / should; NOT a: every article but those (scoring 1)
     a -b, +a b, a REQUIRE b   must + must_not, must + should, must + filter
     *:*                    match_all
 
 The title's words count 2.5 times in Whoosh's index (its field boost, applied to their
 term frequency); OpenSearch weighs the title clause by what that adds to one title
-word under BM25's saturation (`title_factor`, about 1.5). `widened` is the "most of your words" OR form,
-`proximity` the bonus pairs of a long query (archive.ranking).
+word under BM25's saturation (`title_factor`, about 1.5). The ranking's parts (the
+"most of your words" OR form, proximity pairs, feedback) are archive.opensearch.ranking.
 """
 
 from __future__ import annotations
@@ -183,5 +183,5 @@ def _dropped_inside(name: str, text: str) -> int:
     return kept[first:last + 1].count(False)
 
 
-__all__ = ["phrase", "title_factor", "Clause", "ANALYSIS", "Compiled", "FIELDS", "MATCH_NONE", "TITLE_SCHEMA_BOOST", "compile_tree",
-           "simplified"]
+__all__ = ["ANALYSIS", "Clause", "Compiled", "FIELDS", "MATCH_NONE", "TITLE_SCHEMA_BOOST",
+           "compile_tree", "phrase", "simplified", "title_factor"]

@@ -72,7 +72,7 @@ def assert_same(whoosh_page, os_page, scored_alike: bool = True) -> None:
         low_o, high_o = min(o_order.index(i) for i in run), max(o_order.index(i) for i in run)
         low, high = min(low, low_o), max(high, high_o)
         assert set(o_order[low:high + 1]) == set(w_order[low:high + 1]), (low, high)
-    for w_hit, o_hit in zip(whoosh_page.hits, os_page.hits):
+    for w_hit, o_hit in zip(whoosh_page.hits, os_page.hits, strict=True):
         if w_hit.score is None or o_hit.score is None:
             assert w_hit.score == o_hit.score
     for hit in os_page.hits:

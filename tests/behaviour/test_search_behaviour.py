@@ -1,4 +1,4 @@
-"""The search's promises, checked on every engine over the same corpus (tests/behaviour/conftest.py).
+"""The search's promises, checked on every engine over one corpus (tests/behaviour/conftest.py).
 
 Words, fields, phrases, NOT, wildcards, fuzzy words, filters and facets (each facet
 ignores its own filter), sorts with undated articles last, date clauses, the "most of
