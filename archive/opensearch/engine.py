@@ -6,8 +6,9 @@ counts it, waits until its shards are allocated, then moves the alias in one ato
 `_aliases` call and only then deletes the old index; a failure or Ctrl-C deletes the
 half-built index and leaves the alias where it was, and a writer killed outright leaves
 one that the next rebuild removes. Searching (query language, ranking, facets,
-snippets, stories, spelling) is not implemented here yet: those methods raise
-`NotSupported`.
+snippets, spelling) is not implemented here yet: those methods raise `NotSupported`.
+Exports, the versions of a story and "more like this" read the index through
+`archive.opensearch.exporting` and `archive.opensearch.related`.
 """
 
 from __future__ import annotations
@@ -25,10 +26,12 @@ from typing import Any
 from opensearchpy import OpenSearch
 from opensearchpy import exceptions as ox
 
+from archive.age import today as today_default
 from archive.dedup import StoryTable
 from archive.errors import (ArticleNotFound, EngineUnavailable, IndexCorrupt, IndexMissing,
                             MappingConflict, NotSupported)
 from archive.opensearch import client as connection
+from archive.opensearch import exporting, related
 from archive.opensearch.bulk import BulkWriter
 from archive.opensearch.client import ENGINE, RED_HINT, guard, guarded, red_state
 from archive.opensearch.lock import EngineLock
@@ -38,7 +41,8 @@ from archive.opensearch.reading import Reader
 from archive.opensearch.settings import OpenSearchSettings
 from archive.opensearch.stories import IndexStoryTable, index_lookup
 from archive.opensearch.writer import HOLD_BYTES, DocumentSink
-from archive.records import Article, IndexStats
+from archive.records import Article, IndexStats, ResultStream, SearchRequest, Version
+from archive.related import MORE_LIKE_THIS
 
 HEALTH_WAIT = "60s"  # for a rebuilt index's replicas before it is published anyway
 LONG_REQUEST = 3600.0  # seconds: force-merge, health waits
@@ -307,6 +311,23 @@ class OpenSearchArchive:
     def stats(self) -> IndexStats:
         return self._reader.stats(self._serving())
 
+    # -- exports and article tools (archive.opensearch.exporting, .related) -------------
+    @guard
+    def export(self, request: SearchRequest, today: dt.date | None = None) -> ResultStream:
+        """Every article the search matches, in its order, read a page at a time."""
+        return exporting.export(self._reader, self.alias, request, today or today_default(),
+                                lambda: guarded(self.settings, self.client))
+
+    @guard
+    def versions(self, article: Article) -> list[Version]:
+        """The other versions of an article's story (exact and near duplicates), earliest first."""
+        return related.versions(self._reader, self.alias, article)
+
+    @guard
+    def more_like_this(self, article: Article, top: int = MORE_LIKE_THIS) -> list[Version]:
+        """Articles on the same subjects (key terms of the body), other versions left out."""
+        return related.more_like_this(self._reader, self.alias, article, top)
+
     # -- the search side (not implemented for OpenSearch yet) ------------------
     def _not_yet(self, what: str):
         raise NotSupported(f"the OpenSearch engine cannot {what} yet")
@@ -314,17 +335,8 @@ class OpenSearchArchive:
     def search(self, request, today=None, with_facets: bool = True, **_options):
         self._not_yet("search")
 
-    def export(self, request, today=None):
-        self._not_yet("export search results")
-
     def marked_text(self, article: Article, query_text: str):
         self._not_yet("mark the query's words in an article")
-
-    def versions(self, article: Article):
-        self._not_yet("list the versions of a story")
-
-    def more_like_this(self, article: Article, top: int = 5):
-        self._not_yet("find similar articles")
 
 
 class GuardedSink(DocumentSink):
