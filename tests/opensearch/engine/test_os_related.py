@@ -181,7 +181,7 @@ def test_more_like_this_overlaps_the_whoosh_engines(engines):
         shared.append(len({v.id for v in ours} & {v.id for v in theirs}) / 5)
     overlap = sum(shared) / len(shared)
     print(f"more like this: mean overlap {overlap:.3f} over {len(sample)} articles")
-    assert overlap >= 0.6
+    assert overlap >= 0.85
 
 
 @pytest.mark.opensearch
@@ -288,3 +288,68 @@ def test_an_export_reads_one_view_of_the_index(os_archive, tmp_path):
     assert len(first) + len(rest) == stream.total == report.indexed
     assert not {"later-0", "later-9"} & {r.article.id for r in rest}
     assert os_archive.export(SearchRequest(), today=TODAY).total == stream.total + 10
+
+
+# -- the web app on OpenSearch: downloads, the article's tools, the feed and the batch -------
+
+
+def web_client(corpus, index_dir, **engine):
+    from webapp import create_app
+
+    app = create_app({"TESTING": True, "INDEX_DIR": str(index_dir), "CORPUS_DIR": str(corpus),
+                      "INSTANCE_DIR": str(index_dir.parent / "instance"), "TODAY": TODAY,
+                      **engine})
+    return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def web(engines, corpus_dir):
+    """Flask test clients of the same corpus: (Whoosh, OpenSearch)."""
+    _, opensearch = engines
+    return (web_client(corpus_dir, corpus_dir.parent / "index"),
+            web_client(corpus_dir, corpus_dir.parent / "unused", ENGINE="opensearch",
+                       OPENSEARCH_URL=opensearch.settings.urls[0],
+                       OPENSEARCH_INDEX=opensearch.alias))
+
+
+def fetch(client, url: str) -> tuple[int, str, str]:
+    """Status, content type and the whole body of a (streamed) answer."""
+    answer = client.get(url)
+    return answer.status_code, answer.headers["Content-Type"], answer.get_data(as_text=True)
+
+
+@pytest.mark.opensearch
+def test_web_downloads_and_article_tools_answer_as_on_whoosh(web):
+    whoosh, opensearch = web
+    for url in ("/export.csv?q=oil&sort=oldest", "/export.json?q=crude+oil&sort=newest",
+                "/export.csv?q=profit&year=1987&sort=oldest"):
+        ours, theirs = (fetch(client, url) for client in (opensearch, whoosh))
+        assert ours[:2] == theirs[:2] == (200, theirs[1]), url  # status and content type
+        # the same rows (the order of articles of one date is each engine's write order)
+        mine, other = ours[2].splitlines(), theirs[2].splitlines()
+        assert mine[0] == other[0] and len(mine) == len(other) > 10, url
+        rows = slice(1, -1 if url.startswith("/export.json") else None)
+        assert sorted(map(unranked, mine[rows])) == sorted(map(unranked, other[rows])), url
+    bad = fetch(opensearch, "/export.csv?sort=sideways")
+    assert bad[0] == 400 and "Traceback" not in bad[2]
+    answer = whoosh.get("/export.json?q=oil").get_json()
+    for row in answer["articles"][:40:7]:
+        ours = opensearch.get(f"/article/{row['id']}.json")
+        if ours.status_code == 501:  # the article page marks the query's words: search's part
+            pytest.skip("the OpenSearch engine does not show article pages yet")
+        theirs = whoosh.get(f"/article/{row['id']}.json").get_json()
+        assert ours.get_json()["versions"] == theirs["versions"]
+        assert len(ours.get_json()["more_like_this"]) == len(theirs["more_like_this"]) == 5
+
+
+@pytest.mark.opensearch
+def test_the_feed_and_the_batch_search_work_on_opensearch(web):
+    whoosh, opensearch = web
+    feed = opensearch.get("/feed.atom?q=oil")
+    if feed.status_code == 501:
+        pytest.skip("the OpenSearch engine does not search yet (the feed and the batch need it)")
+    assert feed.status_code == 200 and feed.data.count(b"<entry>") == 50
+    ours = opensearch.get("/batch.json?lines=oil%0Acrude+oil%0A%22unclosed").get_json()
+    theirs = whoosh.get("/batch.json?lines=oil%0Acrude+oil%0A%22unclosed").get_json()
+    assert [r["total"] for r in ours] == [r["total"] for r in theirs]
+    assert ours[2]["error"] and ours[2]["error"] == theirs[2]["error"]
