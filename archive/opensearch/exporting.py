@@ -1,6 +1,7 @@
 """Every match of a search, in the search page's order, read from OpenSearch in pages (exports).
 
-The query is `archive.opensearch.querybody.query_body`, the search's own. One
+The query is `archive.opensearch.querybody.query_bodies`, the search's own, widened to any
+of the words as the search is when every word finds fewer than a page. One
 point-in-time view serves the whole export: first the matches per story (a composite
 aggregation over `story`, in pages, so the count of stories and each row's other
 versions are exact), then the articles in pages of `reading.SCAN_PAGE` with
@@ -20,7 +21,7 @@ from typing import Any
 from opensearchpy import exceptions as ox
 
 from archive.opensearch.mapping import from_source
-from archive.opensearch.querybody import query_body, scored
+from archive.opensearch.querybody import query_bodies, scored
 from archive.opensearch.reading import Reader
 from archive.records import ExportRow, ResultStream, SearchRequest
 
@@ -67,10 +68,14 @@ def export(reader: Reader, index: str, request: SearchRequest, today: dt.date,
     `guarded()` wraps the reading of the rows (which happens after this returns) so that
     the client's failures become domain errors there too.
     """
-    query = query_body(request, today)
+    query, loose = query_bodies(request, today)
     pit = reader.open_view(index)
     try:
         counts, alone = story_counts(reader, pit, query)
+        if loose is not None and sum(counts.values()) + alone < request.page_size:
+            wider = story_counts(reader, pit, loose)  # fewer than a page: any of the words
+            if sum(wider[0].values()) + wider[1] > sum(counts.values()) + alone:
+                query, (counts, alone) = loose, wider
     except BaseException:
         with contextlib.suppress(ox.OpenSearchException):
             reader.client.delete_pit(body={"pit_id": [pit]})

@@ -166,8 +166,33 @@ def check(request: SearchRequest) -> None:
                            f"{', '.join(sorted(FILTER_NAMES))})")
 
 
-def query_body(request: SearchRequest, today: dt.date) -> dict[str, Any]:
-    """The query matching what `request` asks for: its words, date clauses and filters."""
+def _loosen(node: Node) -> Node:
+    """Every AND made an OR, NOT clauses still excluding (archive.whoosh.ranking.loosen)."""
+    if isinstance(node, And):
+        keep = [_loosen(c) for c in node.children if not isinstance(c, Not)]
+        drop = [c.child for c in node.children if isinstance(c, Not)]
+        if not keep:
+            return node
+        loose = keep[0] if len(keep) == 1 else Or(tuple(keep))
+        return AndNot(loose, drop[0] if len(drop) == 1 else Or(tuple(drop))) if drop else loose
+    if isinstance(node, AndNot):
+        return AndNot(_loosen(node.positive), node.negative)
+    return node
+
+
+def _required(node: Node) -> int:
+    """How many clauses must all match (words, phrases), NOT clauses left out."""
+    if isinstance(node, AndNot):
+        return _required(node.positive)
+    if isinstance(node, And):
+        return sum(1 for c in node.children if not isinstance(c, Not))
+    return 1
+
+
+def query_bodies(request: SearchRequest, today: dt.date) -> tuple[dict[str, Any],
+                                                                    dict[str, Any] | None]:
+    """The query of `request`, and its widened form (archive.ranking: any of the words, for
+    a query of `widen_words`+ words that finds fewer than a page) or None."""
     check(request)
     parsed = parse_query(request.query)
     tree = simplify(parsed.tree, _Analysis()) if parsed.tree is not None else None
@@ -178,11 +203,25 @@ def query_body(request: SearchRequest, today: dt.date) -> dict[str, Any]:
             names.append(name)
     filters += [_filter(name, request.filter_values(name), today) for name in names]
     if parsed.tree is not None and tree is None:  # only words the analysis drops
-        return {"match_none": {}}
-    scored = compile_tree(tree, DEFAULT_RANKING.field_boosts()) if tree is not None else None
-    if scored is None and not filters:
-        return {"match_all": {}}
-    return {"bool": {"must": [scored] if scored else [], "filter": filters}}
+        return {"match_none": {}}, None
+    boosts = DEFAULT_RANKING.field_boosts()
+
+    def body(node: Node | None) -> dict[str, Any]:
+        if node is None and not filters:
+            return {"match_all": {}}
+        return {"bool": {"must": [compile_tree(node, boosts)] if node is not None else [],
+                         "filter": filters}}
+
+    loose = None
+    if tree is not None and _required(tree) >= DEFAULT_RANKING.widen_words:
+        wide = _loosen(tree)
+        loose = body(wide) if wide != tree else None
+    return body(tree), loose
+
+
+def query_body(request: SearchRequest, today: dt.date) -> dict[str, Any]:
+    """The query matching what `request` asks for: its words, date clauses and filters."""
+    return query_bodies(request, today)[0]
 
 
 def scored(request: SearchRequest) -> bool:
@@ -190,4 +229,4 @@ def scored(request: SearchRequest) -> bool:
     return request.sort == "relevance" and parse_query(request.query).tree is not None
 
 
-__all__ = ["check", "compile_tree", "query_body", "scored"]
+__all__ = ["check", "compile_tree", "query_bodies", "query_body", "scored"]

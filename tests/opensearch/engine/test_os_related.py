@@ -246,6 +246,8 @@ def test_export_bytes_are_the_whoosh_engines_where_the_order_is_written(os_archi
     ("title:shares", (("place", "usa"),)),
     ("econom* OR oil~1", ()),
     ("", (("age", "gt20"), ("age", "unknown"))),
+    ("ecuador earthquake austerity oil", ()),  # fewer than a page with every word: widened
+    ("bank rates profit -oil japan", ()),
 ])
 def test_export_of_a_search_is_the_whoosh_engines(engines, query, filters):
     whoosh, opensearch = engines
@@ -262,6 +264,12 @@ def test_export_of_a_search_is_the_whoosh_engines(engines, query, filters):
 @pytest.mark.opensearch
 def test_export_by_relevance_has_every_match_best_first(engines):
     whoosh, opensearch = engines
+    words = "ecuador earthquake austerity oil"
+    # a page of one: every word finds at least a page, so nothing is widened
+    strict = opensearch.export(SearchRequest(words, page_size=1), today=TODAY).total
+    widened = opensearch.export(SearchRequest(words), today=TODAY).total
+    assert 0 < strict < 10 < widened == whoosh.export(SearchRequest(words), today=TODAY).total
+    assert strict == whoosh.export(SearchRequest(words, page_size=1), today=TODAY).total
     theirs, their_rows = everything(whoosh, "relevance", "oil prices")
     ours, our_rows = everything(opensearch, "relevance", "oil prices")
     assert ours.total == theirs.total == len(our_rows)
