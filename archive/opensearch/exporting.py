@@ -25,7 +25,7 @@ from archive.opensearch.querybody import query_bodies, scored
 from archive.opensearch.reading import Reader
 from archive.records import ExportRow, ResultStream, SearchRequest
 
-STORY_PAGE = 1000  # composite aggregation buckets a request
+STORY_PAGE = 10_000  # composite aggregation buckets a request
 _TIES = [{"story_seq": {"order": "asc", "missing": "_last", "unmapped_type": "long"}},
          {"id": "asc"}]
 
@@ -38,12 +38,13 @@ def order(request: SearchRequest) -> list[dict[str, Any]]:
     return [{"published": {"order": direction, "missing": "_last"}}, *_TIES]
 
 
-def story_counts(reader: Reader, pit: str, query: dict[str, Any]) -> tuple[dict[str, int], int]:
+def story_counts(reader: Reader, pit: str, query: dict[str, Any], page: int = STORY_PAGE
+                 ) -> tuple[dict[str, int], int]:
     """Matches per story key, and the matches without a key (each a story of its own)."""
     counts: dict[str, int] = {}
     alone, after = 0, None
     while True:
-        composite: dict[str, Any] = {"size": STORY_PAGE, "sources": [
+        composite: dict[str, Any] = {"size": page, "sources": [
             {"story": {"terms": {"field": "story", "missing_bucket": True}}}]}
         if after is not None:
             composite["after"] = after
@@ -66,7 +67,8 @@ def export(reader: Reader, index: str, request: SearchRequest, today: dt.date,
     """Every article the search matches, in its order, read page by page as rows are taken.
 
     `guarded()` wraps the reading of the rows (which happens after this returns) so that
-    the client's failures become domain errors there too.
+    the client's failures become domain errors there too. The view is closed when the rows
+    end or are closed; rows never started leave it to expire (`reading.KEEP_ALIVE`).
     """
     query, loose = query_bodies(request, today)
     pit = reader.open_view(index)

@@ -28,20 +28,20 @@ VERSION_ORDER = [{"published": {"order": "asc", "missing": "_last"}},
 
 
 def story_key(client: OpenSearch, index: str, article_id: str) -> str | None:
-    """The story key of an indexed article (None when it is not in the index)."""
+    """The story key of an indexed article ("" without one; None when it is not indexed)."""
     try:
         found = client.get(index=index, id=article_id, params={"_source_includes": "story"})
     except ox.NotFoundError as exc:
         if isinstance(exc.info, dict) and "error" in exc.info:  # no index at all
             raise
         return None
-    return found.get("_source", {}).get("story") or article_id
+    return found.get("_source", {}).get("story") or ""
 
 
 def versions(reader: Reader, index: str, article: Article) -> list[Version]:
     """Every other version of an article's story in the index, earliest first."""
     key = story_key(reader.client, index, article.id)
-    if key is None:
+    if not key:
         return []
     hits = reader.scan(index, {"term": {"story": key}}, True, sort=VERSION_ORDER)
     return versions_of(article, (from_source(hit["_source"]) for hit in hits))
@@ -74,7 +74,8 @@ def more_like_this(reader: Reader, index: str, article: Article, top: int = MORE
         "should": [{"term": {"body": {"value": word, "boost": weight}}}
                    for word, weight in terms],
         "minimum_should_match": 1,
-        "must_not": [{"ids": {"values": [article.id]}}, {"term": {"story": key}}]}}
+        "must_not": [{"ids": {"values": [article.id]}}]
+        + ([{"term": {"story": key}}] if key else [])}}
     answer = reader.client.search(index=index, body={"size": top, "query": query,
                                                      "track_total_hits": False})
     reader.complete(answer)

@@ -14,6 +14,7 @@ import pytest
 
 from archive import Config, open_archive
 from archive.export import csv_chunks, json_chunks
+from archive.opensearch.exporting import story_counts
 from archive.opensearch.reading import SCAN_PAGE
 from archive.records import SearchRequest
 from archive.related import KEY_TERM_CHARS, key_terms
@@ -206,6 +207,14 @@ def test_export_of_everything_is_the_whoosh_engines(engines, sort):
     assert defined_order(our_rows) == defined_order(their_rows)
     assert {r.article.id: (r.article, r.story, r.versions) for r in our_rows} == \
         {r.article.id: (r.article, r.story, r.versions) for r in their_rows}
+    reader = opensearch._reader
+    view = reader.open_view(opensearch.alias)
+    try:  # the story counts read in many pages are the same
+        assert story_counts(reader, view, {"match_all": {}}, page=997) == \
+            story_counts(reader, view, {"match_all": {}}) == \
+            ({r.story: r.versions + 1 for r in our_rows}, 0)
+    finally:
+        opensearch.client.delete_pit(body={"pit_id": [view]})
     theirs, ours = (as_bytes(engine, SearchRequest("", (), sort)) for engine in engines)
     assert ours[0] == theirs[0] and ours[2] == theirs[2]  # CSV header, JSON head and end
     for mine, other in ((ours[1], theirs[1]), (ours[3], theirs[3])):
