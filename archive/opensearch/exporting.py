@@ -22,7 +22,7 @@ from opensearchpy import exceptions as ox
 
 from archive.opensearch.mapping import from_source
 from archive.opensearch.querybody import query_bodies, scored
-from archive.opensearch.reading import Reader
+from archive.opensearch.reading import SCAN_PAGE, Reader
 from archive.records import ExportRow, ResultStream, SearchRequest
 
 STORY_PAGE = 10_000  # composite aggregation buckets a request
@@ -63,7 +63,8 @@ def story_counts(reader: Reader, pit: str, query: dict[str, Any], page: int = ST
 
 
 def export(reader: Reader, index: str, request: SearchRequest, today: dt.date,
-           guarded: Callable[[], contextlib.AbstractContextManager]) -> ResultStream:
+           guarded: Callable[[], contextlib.AbstractContextManager], page: int = SCAN_PAGE
+           ) -> ResultStream:
     """Every article the search matches, in its order, read page by page as rows are taken.
 
     `guarded()` wraps the reading of the rows (which happens after this returns) so that
@@ -86,7 +87,7 @@ def export(reader: Reader, index: str, request: SearchRequest, today: dt.date,
 
     def rows() -> Iterator[ExportRow]:
         with guarded():
-            hits = reader.scan_view(pit, query, True, order(request))
+            hits = reader.scan_view(pit, query, True, order(request), page)
             for rank, hit in enumerate(hits, start=1):
                 article = from_source(hit["_source"])
                 story = hit["_source"].get("story")

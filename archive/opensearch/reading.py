@@ -44,13 +44,14 @@ class Reader:
         self.complete(answer)
         return answer
 
-    def scan_view(self, pit: str, query: dict, source: Any, sort: list | None = None
-                  ) -> Iterator[dict]:
-        """`scan` in a view opened by `open_view`, which it closes at the end."""
+    def scan_view(self, pit: str, query: dict, source: Any, sort: list | None = None,
+                  page: int = SCAN_PAGE) -> Iterator[dict]:
+        """`scan` in a view opened by `open_view`, which it closes at the end; `page`
+        documents a request."""
         try:
             after = None
             while True:
-                body: dict[str, Any] = {"size": SCAN_PAGE, "query": query, "_source": source,
+                body: dict[str, Any] = {"size": page, "query": query, "_source": source,
                                         "sort": sort or [{"id": "asc"}],
                                         "track_total_hits": False}
                 if after is not None:
@@ -59,7 +60,7 @@ class Reader:
                 pit = answer.get("pit_id", pit)
                 hits = answer["hits"]["hits"]
                 yield from hits
-                if len(hits) < SCAN_PAGE:
+                if len(hits) < page:
                     return
                 after = hits[-1]["sort"]
         finally:

@@ -271,6 +271,26 @@ def test_export_of_a_search_is_the_whoosh_engines(engines, query, filters):
 
 
 @pytest.mark.opensearch
+@pytest.mark.parametrize("sort", ["newest", "oldest", "relevance"])
+def test_export_pages_resume_where_they_ended(engines, sort):
+    """Pages of 97 (ending on dated, undated and equally scored articles) read the same rows."""
+    import contextlib
+
+    from archive.opensearch.exporting import export
+
+    _, opensearch = engines
+    request = SearchRequest("oil OR market OR film", (), sort)
+    small = export(opensearch._reader, opensearch.alias, request, TODAY, contextlib.nullcontext,
+                   page=97)
+    paged = list(small.rows)
+    whole = everything(opensearch, sort, request.query)[1]
+    assert [(r.rank, r.article.id, r.story, r.versions) for r in paged] == \
+        [(r.rank, r.article.id, r.story, r.versions) for r in whole]
+    undated = [r.rank for r in paged if r.article.published is None]
+    assert len(paged) == small.total > 97 * 3 and len(undated) > 97 * 2
+
+
+@pytest.mark.opensearch
 def test_export_by_relevance_has_every_match_best_first(engines):
     whoosh, opensearch = engines
     words = "ecuador earthquake austerity oil"
