@@ -6,7 +6,8 @@ counts it, waits until its shards are allocated, then moves the alias in one ato
 `_aliases` call and only then deletes the old index; a failure or Ctrl-C deletes the
 half-built index and leaves the alias where it was, and a writer killed outright leaves
 one that the next rebuild removes. Searching is archive.opensearch.searching: the same
-SearchPage records as the Whoosh engine.
+SearchPage records as the Whoosh engine. Exports, the versions of a story and "more like
+this" read the index through `archive.opensearch.exporting` and `archive.opensearch.related`.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ from archive.age import today as today_default
 from archive.analysis import TOKENS, MarkedTerms, fold
 from archive.dedup import StoryTable
 from archive.errors import (ArticleNotFound, BadQuery, EngineUnavailable, IndexCorrupt,
-                            IndexMissing, MappingConflict, NotSupported)
+                            IndexMissing, MappingConflict)
 from archive.opensearch import client as connection
+from archive.opensearch import exporting, related
 from archive.opensearch.bulk import BulkWriter
 from archive.opensearch.client import ENGINE, RED_HINT, guard, guarded, red_state
 from archive.opensearch.compile import simplified
@@ -45,8 +47,10 @@ from archive.parts import ArticlePart, marked_part
 from archive.query import parse_query
 from archive.ranking import DEFAULT as DEFAULT_RANKING
 from archive.ranking import RankSettings
-from archive.records import Article, IndexStats, SearchPage, SearchRequest
+from archive.records import (Article, IndexStats, ResultStream, SearchPage, SearchRequest,
+                             Version)
 from archive.requests import FACET_LIMIT
+from archive.related import MORE_LIKE_THIS
 
 HEALTH_WAIT = "60s"  # for a rebuilt index's replicas before it is published anyway
 LONG_REQUEST = 3600.0  # seconds: force-merge, health waits
@@ -319,8 +323,23 @@ class OpenSearchArchive:
     ranking: RankSettings = DEFAULT_RANKING  # the ranking's free parameters (archive.ranking)
     search_seconds: float = SEARCH_SECONDS  # OpenSearch's time limit for a page's hits
 
-    def _not_yet(self, what: str):
-        raise NotSupported(f"the OpenSearch engine cannot {what} yet")
+    # -- exports and article tools (archive.opensearch.exporting, .related) -------------
+    @guard
+    def export(self, request: SearchRequest, today: dt.date | None = None) -> ResultStream:
+        """Every article the search matches, in its order, read a page at a time."""
+        return exporting.export(self._reader, self.alias, request, today or today_default(),
+                                lambda: guarded(self.settings, self.client),
+                                settings=self.ranking)
+
+    @guard
+    def versions(self, article: Article) -> list[Version]:
+        """The other versions of an article's story (exact and near duplicates), earliest first."""
+        return related.versions(self._reader, self.alias, article)
+
+    @guard
+    def more_like_this(self, article: Article, top: int = MORE_LIKE_THIS) -> list[Version]:
+        """Articles on the same subjects (key terms of the body), other versions left out."""
+        return related.more_like_this(self._reader, self.alias, article, top)
 
     @guard
     def search(self, request: SearchRequest, today: dt.date | None = None,
@@ -331,9 +350,6 @@ class OpenSearchArchive:
                           self.search_seconds)
         return searcher.run(request, today or today_default(), with_facets, facet_limit)
 
-    def export(self, request, today=None):
-        self._not_yet("export search results")
-
     def marked_part(self, article: Article, query_text: str, number: int = 1) -> ArticlePart:
         """Part `number` of an article's body with the query's words marked (archive.parts)."""
         terms: frozenset[str] = frozenset()
@@ -342,12 +358,6 @@ class OpenSearchArchive:
                 tree = simplified(parse_query(query_text).tree)[0]
                 terms = MarkedTerms(tree).expand([article.title, article.body])
         return marked_part(article.title, article.body, number, terms, fold, TOKENS)
-
-    def versions(self, article: Article):
-        self._not_yet("list the versions of a story")
-
-    def more_like_this(self, article: Article, top: int = 5):
-        self._not_yet("find similar articles")
 
 
 class GuardedSink(DocumentSink):

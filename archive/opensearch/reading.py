@@ -25,23 +25,42 @@ class Reader:
     def __init__(self, client: OpenSearch, alias: str, where: str):
         self.client, self.alias, self.where = client, alias, where
 
-    def scan(self, index: str, query: dict, source: Any) -> Iterator[dict]:
-        """Every matching document, in pages of a point-in-time view (no 10,000 limit)."""
-        pit = self.client.create_pit(index=index, params={"keep_alive": KEEP_ALIVE})["pit_id"]
+    def scan(self, index: str, query: dict, source: Any, sort: list | None = None
+             ) -> Iterator[dict]:
+        """Every matching document, in pages of a point-in-time view (no 10,000 limit).
+
+        `sort` orders them (default: by id); it must end in a unique field, as search_after
+        resumes after the last document of a page.
+        """
+        yield from self.scan_view(self.open_view(index), query, source, sort)
+
+    def open_view(self, index: str) -> str:
+        """A point-in-time view of the index (its id); `scan_view` closes it."""
+        return self.client.create_pit(index=index, params={"keep_alive": KEEP_ALIVE})["pit_id"]
+
+    def search_view(self, pit: str, body: dict[str, Any]) -> dict[str, Any]:
+        """One search in a point-in-time view, refused when some shards failed."""
+        answer = self.client.search(body={**body, "pit": {"id": pit, "keep_alive": KEEP_ALIVE}})
+        self.complete(answer)
+        return answer
+
+    def scan_view(self, pit: str, query: dict, source: Any, sort: list | None = None,
+                  page: int = SCAN_PAGE) -> Iterator[dict]:
+        """`scan` in a view opened by `open_view`, which it closes at the end; `page`
+        documents a request."""
         try:
             after = None
             while True:
-                body: dict[str, Any] = {"size": SCAN_PAGE, "query": query, "_source": source,
-                                        "pit": {"id": pit, "keep_alive": KEEP_ALIVE},
-                                        "sort": [{"id": "asc"}], "track_total_hits": False}
+                body: dict[str, Any] = {"size": page, "query": query, "_source": source,
+                                        "sort": sort or [{"id": "asc"}],
+                                        "track_total_hits": False}
                 if after is not None:
                     body["search_after"] = after
-                answer = self.client.search(body=body)
-                self.complete(answer)
+                answer = self.search_view(pit, body)
                 pit = answer.get("pit_id", pit)
                 hits = answer["hits"]["hits"]
                 yield from hits
-                if len(hits) < SCAN_PAGE:
+                if len(hits) < page:
                     return
                 after = hits[-1]["sort"]
         finally:

@@ -27,6 +27,7 @@ from archive.opensearch import ranking
 from archive.opensearch.compile import Clause, compile_tree
 from archive.opensearch.grouping import Grouping, page_window
 from archive.opensearch.mapping import from_source
+from archive.opensearch.querybody import combined as _query
 from archive.opensearch.reading import Reader
 from archive.opensearch.spelling import suggestion
 from archive.query import parse_query
@@ -157,13 +158,6 @@ class Search:
             hits.append(Hit(article, rank, score, snippets, story, max(0, versions)))
         notes.extend(snippets_of.notes())
         return hits, partial or snippets_of.late > 0
-
-
-def _query(query: Clause | None, clauses: list[Clause]) -> Clause:
-    body: dict[str, Any] = {"must": [query if query is not None else {"match_all": {}}]}
-    if clauses:
-        body["filter"] = clauses
-    return {"bool": body}
 
 
 def _reason(exc: ox.TransportError) -> str:

@@ -20,13 +20,9 @@ import numpy as np
 
 from whoosh import query as wq
 
-from archive.dedup import TABLE_FILE, Clusterer, Fingerprint, StoryTable, story_text
+from archive.dedup import TABLE_FILE, Clusterer, Fingerprint, StoryTable
 from archive.records import Article, Version
-
-MORE_LIKE_THIS = 5
-# "More like this" takes an article's key terms from this much of its body: the analyzer
-# reads about 0.5 MB a second, and a long transcript's opening tells what it is about.
-KEY_TERM_CHARS = 50_000
+from archive.related import KEY_TERM_CHARS, KEY_TERMS, MORE_LIKE_THIS, similar, versions_of
 
 
 def writer_clusterer(generation: Path, rebuild: bool) -> Clusterer:
@@ -217,19 +213,8 @@ def versions(searcher, article: Article, from_stored) -> list[Version]:
         return []
     dates = LeafColumn(searcher, "date")
     docs = [d for d in searcher.docs_for_query(wq.Term("story", key))]
-    mine = None  # the normalised text, only when there is another version to compare
-    out = []
-    for d in earliest_first(docs, dates):
-        other = from_stored(searcher.stored_fields(d))
-        if other.id == article.id:
-            continue
-        if other.body == article.body and other.title == article.title:
-            identical = True
-        else:
-            mine = mine if mine is not None else story_text(article.title, article.body)
-            identical = story_text(other.title, other.body) == mine
-        out.append(Version(other.id, other.title, other.outlet, other.published, identical))
-    return out
+    return versions_of(article, (from_stored(searcher.stored_fields(d))
+                                 for d in earliest_first(docs, dates)))
 
 
 def more_like_this(searcher, article: Article, from_stored, top: int = MORE_LIKE_THIS
@@ -239,19 +224,14 @@ def more_like_this(searcher, article: Article, from_stored, top: int = MORE_LIKE
     if docnum is None or not article.body.strip():
         return []
     key = story_key(searcher, article.id)
-    terms = searcher.key_terms_from_text("body", article.body[:KEY_TERM_CHARS], numterms=12,
-                                         normalize=True)
+    terms = searcher.key_terms_from_text("body", article.body[:KEY_TERM_CHARS],
+                                         numterms=KEY_TERMS, normalize=True)
     if not terms:
         return []
     q = wq.Or([wq.Term("body", word, boost=weight) for word, weight in terms])
     mask = wq.Or([wq.Term("id", article.id)] + ([wq.Term("story", key)] if key else []))
     results = searcher.search(q, limit=top, mask=mask)
-    out = []
-    for hit in results:
-        other = from_stored(hit.fields())
-        out.append(Version(other.id, other.title, other.outlet, other.published,
-                           identical=False))
-    return out
+    return [similar(from_stored(hit.fields())) for hit in results]
 
 
 __all__ = ["story_hashes", "count_stories", "page_of_story_codes", "StoryPage", "writer_clusterer", "story_fields", "group_by_story", "earliest_first", "versions",

@@ -72,12 +72,18 @@ def test_optimize_merges_each_shard_into_one_segment(os_cli, tmp_path):
     assert int(before) > 1 and int(after) == 1
 
 
-def test_search_answers_and_export_says_it_is_not_available_yet(os_cli):
+def test_search_answers(os_cli):
     assert os_cli("reindex").exit_code == 0
     found = os_cli("search", "--json", "strike")
     assert found.exit_code == 0 and json.loads(found.output)["total"] >= 1
-    for command in (["export", "strike"],):
-        result = os_cli(*command)
-        assert result.exit_code == 1
-        assert "Error: the OpenSearch engine cannot" in result.output
-        assert "Traceback" not in result.output
+    assert "Traceback" not in found.output
+
+
+def test_export_writes_every_match(os_cli, tmp_path):
+    assert os_cli("reindex").exit_code == 0
+    result = os_cli("export", "strike", "--format", "csv", "-o", str(tmp_path / "out.csv"))
+    assert result.exit_code == 0, result.output
+    lines = (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("rank,id,title") and len(lines) == 2
+    assert "exported 1 articles (1 stories)" in result.output
+    assert os_cli("export", "strike", "--sort", "sideways").exit_code == 2
