@@ -29,6 +29,8 @@ def test_batch_from_an_uploaded_file_and_json(client):
     twin = client.get("/batch?format=json&lines=Kremlin%0Anothing+here")
     assert twin.get_json() == [{"line": "Kremlin", "total": 1, "error": None},
                                {"line": "nothing here", "total": 0, "error": None}]
+    # the JSON twin at its own address, as the other pages have one
+    assert client.get("/batch.json?lines=Kremlin%0Anothing+here").get_json() == twin.get_json()
 
 
 def test_batch_form_is_shown_empty(client):

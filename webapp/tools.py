@@ -244,6 +244,7 @@ def _batch_lines() -> list[str]:
 
 
 @bp.route("/batch", methods=["GET", "POST"])
+@bp.route("/batch.json", methods=["GET", "POST"])
 def batch():
     """Counts for many searches at once: one line each, linked to its search."""
     from archive.batch import search_batch
