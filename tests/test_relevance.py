@@ -294,3 +294,15 @@ def test_each_fold_is_measured_with_settings_chosen_without_it(tmp_path):
     assert result.cv_map("tiny") == 0.5 and result.fold_maps("tiny") == [0.5, 0.5]
     # On all four queries neither weight is better: the start value stays.
     assert cv.choose(evaluate, {"tiny": collection.judged}, cv.START, grid).title == 1.0
+
+
+def test_remembered_measurements_are_stamped_with_the_engine_subpackages(tmp_path):
+    package = tmp_path / "archive"
+    (package / "whoosh").mkdir(parents=True)
+    (package / "ranking.py").write_text("TITLE = 0.3\n")
+    (package / "whoosh" / "scoring.py").write_text("K1 = 1.2\n")
+    before = cv.code_stamp(package)
+    assert cv.code_stamp(package) == before
+    (package / "whoosh" / "scoring.py").write_text("K1 = 0.9\n")
+    assert cv.code_stamp(package) != before
+    assert cv.code_stamp() != before  # the real package by default
