@@ -125,12 +125,12 @@ def read_qrels(path: Path) -> dict[str, frozenset[str]]:
     return {q: frozenset(docs) for q, docs in relevant.items()}
 
 
-def code_stamp() -> str:
-    """A digest of the archive package's source: a remembered measurement is valid for it."""
-    root = Path(__file__).resolve().parents[1] / "archive"
+def code_stamp(root: Path = Path(__file__).resolve().parents[1] / "archive") -> str:
+    """A digest of the archive package's source, subpackages included (the Whoosh engine is
+    `archive/whoosh/`): a remembered measurement is valid for it."""
     digest = hashlib.sha256()
-    for path in sorted(root.glob("*.py")):
-        digest.update(path.name.encode() + path.read_bytes())
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + path.read_bytes())
     return digest.hexdigest()[:16]
 
 
