@@ -16,7 +16,7 @@ TIME and Cranfield (`python -m bench.relevance ../shared/data/ir/time
 Whoosh's BM25 defaults, one setting for both). The same procedure run without
 each fold of the queries gives the estimate for unseen queries, the
 cross-validated MAP in docs/BENCHMARKS.md. Each engine applies these settings
-its own way (`archive.whoosh.ranking`, `archive.opensearch.reading`).
+its own way (`archive.whoosh.ranking`; `archive.opensearch.compile` and `.ranking`).
 """
 
 from __future__ import annotations
