@@ -3,6 +3,8 @@
     python -m bench.scale --articles 100000 [--work DIR] [--rounds 3] [--keep]
     python -m bench.scale --articles 100000 --engine opensearch [--nodes 3] [--heap 1024]
                           [--shards 3 --replicas 1] [--opensearch-url URL]
+    python -m bench.scale --corpus DIR ...   (index a corpus generated before, e.g. by
+                                              `python -m bench.generate`, instead)
 
 With `--engine opensearch` the same steps run against OpenSearch: a cluster of
 `--nodes` nodes on 127.0.0.1 started for the run from the test harness
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import json
 import shutil
 import subprocess
@@ -64,7 +67,7 @@ class Engine:
         if not self.urls:
             return Config(self.corpus, self.index)
         return Config.load(self.corpus, self.index, engine="opensearch",
-                           opensearch={"url": ",".join(self.urls)}, environ={})
+                           opensearch={"url": ",".join(self.urls)}, environ=os.environ)
 
     def jvm_bytes(self) -> int:
         """The resident memory of the nodes this run started (0 for Whoosh or a given URL)."""
@@ -127,9 +130,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--nodes", type=int, default=1, help="OpenSearch nodes to start (default 1)")
     ap.add_argument("--heap", type=int, default=1024, help="heap of each node, MB (default 1024)")
     ap.add_argument("--opensearch-url", help="an existing cluster instead of nodes started here")
+    ap.add_argument("--shards", type=int, help="primary shards of the archive index (OpenSearch)")
+    ap.add_argument("--replicas", type=int, help="replicas of each shard (OpenSearch)")
+    ap.add_argument("--corpus", type=Path,
+                    help="an existing generated corpus to index (left as it is; --articles unused)")
     args = ap.parse_args(argv)
     work = args.work or Path(tempfile.mkdtemp(prefix="morgue-scale-"))
-    corpus, index = work / "corpus", work / "index"
+    corpus, index = args.corpus or work / "corpus", work / "index"
+    for name in ("shards", "replicas"):  # read by archive.opensearch.settings, here and in
+        if getattr(args, name) is not None:  # the manage.py processes
+            os.environ[f"ARCHIVE_OPENSEARCH_{name.upper()}"] = str(getattr(args, name))
     with contextlib.ExitStack() as stack:
         try:
             print(f"machine: {machine()}", flush=True)
@@ -137,12 +147,12 @@ def main(argv: list[str] | None = None) -> None:
             if args.engine == "opensearch":
                 engine = start_engine(stack, args, corpus, index)
             if not args.skip_build:
-                if args.work:
+                shutil.rmtree(index, ignore_errors=True)
+                if not args.corpus:
                     shutil.rmtree(corpus, ignore_errors=True)
-                    shutil.rmtree(index, ignore_errors=True)
-                from bench.generate import generate
+                    from bench.generate import generate
 
-                generate(corpus, args.articles)
+                    generate(corpus, args.articles)
                 built = timed_reindex(engine, args.workers)
                 jvm = (f"; the nodes' JVMs (RSS) {built['jvm_peak_mb']:,.0f} MB, both at once "
                        f"{built['both_peak_mb']:,.0f} MB" if engine.nodes else "")
