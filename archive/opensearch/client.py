@@ -13,12 +13,13 @@ import contextlib
 import functools
 import socket
 import ssl
+import time
 import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import urllib3
-from opensearchpy import OpenSearch
+from opensearchpy import OpenSearch, Transport
 from opensearchpy import exceptions as ox
 
 from archive.errors import (ArchiveError, ConfigError, EngineAuthError, EngineError, EngineFull,
@@ -34,6 +35,13 @@ UNAVAILABLE_ERRORS = ("search_phase_execution_exception", "no_shard_available_ac
                       "process_cluster_event_timeout_exception")
 RED_HINT = ("Morgue answers again once every primary shard is allocated "
             "(GET _cluster/allocation/explain says why one is not)")
+# Why a shard's part of a search was lost with a node that went away mid-search (after the
+# query phase, a shard's fetch goes to the copy that ran its query, and OpenSearch does not
+# move it to another copy): the search sent again finds the shard's other copy.
+NODE_LOST = ("node_disconnected_exception", "node_not_connected_exception",
+             "connect_transport_exception", "node_closed_exception",
+             "send_request_transport_exception")
+NODE_LOST_PAUSE = 0.25  # seconds before the first search sent again; longer each time
 LOOPBACK_WARNING = (r"Unverified HTTPS request is being made to host "
                     r"'(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])'")
 
@@ -56,12 +64,55 @@ def ssl_context(settings: OpenSearchSettings) -> ssl.SSLContext | None:
                           f"({getattr(exc, 'reason', None) or exc})") from None
 
 
+def _failure_types(failure: Any) -> set[str]:
+    """The error types in one of a search answer's shard failures (the reason and its causes)."""
+    types, reason = set(), failure.get("reason") if isinstance(failure, dict) else None
+    while isinstance(reason, dict):
+        types.add(str(reason.get("type", "")))
+        reason = reason.get("caused_by")
+    return types
+
+
+def lost_with_a_node(answer: Any) -> bool:
+    """Whether a search answer misses shards only because a node went away while it ran."""
+    shards = answer.get("_shards") if isinstance(answer, dict) else None
+    failures = shards.get("failures") if isinstance(shards, dict) and shards.get("failed") \
+        else None
+    return bool(failures) and all(_failure_types(f) & set(NODE_LOST) for f in failures)
+
+
+class NodeLossTransport(Transport):
+    """opensearch-py's transport, which also sends a search again (up to `max_retries` times)
+    when its answer lacks shards that a node took with it as it went away."""
+
+    def perform_request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        answer = super().perform_request(method, url, *args, **kwargs)
+        if not url.endswith("/_search"):
+            return answer
+        for attempt in range(self.max_retries):
+            if not lost_with_a_node(answer):
+                break
+            time.sleep(NODE_LOST_PAUSE * (attempt + 1))
+            answer = super().perform_request(method, url, *args, **kwargs)
+        return answer
+
+
 def connect(settings: OpenSearchSettings) -> OpenSearch:
-    """An opensearch-py client for the settings' cluster (opens no connection yet)."""
+    """An opensearch-py client for the settings' cluster (opens no connection yet).
+
+    Requests go round the addresses in turn. One that finds no node (connection refused or
+    reset, no answer within the timeout, 502, 503 or 504) marks that address dead for a
+    while and is sent again to the next one, up to `settings.max_retries` times: with every
+    node's address given, a node that dies costs no request. Writes may be sent twice that
+    way; Morgue's writes name their document ids, so a second copy replaces the first. A
+    search whose answer lacks shards because a node died while it ran is sent again too
+    (`NodeLossTransport`).
+    """
     auth = (settings.user, settings.password) if settings.user is not None else None
     return OpenSearch(list(settings.urls), http_auth=auth, ssl_context=ssl_context(settings),
-                      timeout=settings.timeout, max_retries=2, retry_on_timeout=False,
-                      http_compress=True)
+                      timeout=settings.timeout, max_retries=settings.max_retries,
+                      retry_on_timeout=True, http_compress=True,
+                      transport_class=NodeLossTransport)
 
 
 def _chain(exc: BaseException | None) -> Iterator[BaseException]:
@@ -212,5 +263,5 @@ def guarded(settings: OpenSearchSettings, client: OpenSearch | None) -> Iterator
         raise translate(exc, settings, client) from None
 
 
-__all__ = ["RED_HINT", "connect", "ssl_context", "translate", "guard", "guarded", "red_state",
+__all__ = ["RED_HINT", "NodeLossTransport", "lost_with_a_node", "connect", "ssl_context", "translate", "guard", "guarded", "red_state",
            "is_flood_block", "ENGINE"]
