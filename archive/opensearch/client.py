@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import socket
 import ssl
 import time
@@ -41,7 +42,9 @@ RED_HINT = ("Morgue answers again once every primary shard is allocated "
 NODE_LOST = ("node_disconnected_exception", "node_not_connected_exception",
              "connect_transport_exception", "node_closed_exception",
              "send_request_transport_exception")
-NODE_LOST_PAUSE = 0.25  # seconds before the first search sent again; longer each time
+NODE_LOST_RETRIES = 4  # pauses of 0.25, 0.5, 1 and 2 s: until the cluster has seen the loss
+NODE_LOST_PAUSE = 0.25  # seconds before the first search sent again; twice as long each time
+log = logging.getLogger(__name__)
 LOOPBACK_WARNING = (r"Unverified HTTPS request is being made to host "
                     r"'(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])'")
 
@@ -73,28 +76,47 @@ def _failure_types(failure: Any) -> set[str]:
     return types
 
 
+def _all_lost(failures: Any) -> bool:
+    return isinstance(failures, list) and bool(failures) and all(
+        _failure_types(f) & set(NODE_LOST) for f in failures)
+
+
 def lost_with_a_node(answer: Any) -> bool:
     """Whether a search answer misses shards only because a node went away while it ran."""
     shards = answer.get("_shards") if isinstance(answer, dict) else None
-    failures = shards.get("failures") if isinstance(shards, dict) and shards.get("failed") \
-        else None
-    return bool(failures) and all(_failure_types(f) & set(NODE_LOST) for f in failures)
+    return isinstance(shards, dict) and bool(shards.get("failed")) and _all_lost(
+        shards.get("failures"))
+
+
+def failed_with_a_node(exc: ox.TransportError) -> bool:
+    """Whether a search failed as a whole (all its shards) only because a node went away."""
+    error = exc.info.get("error") if isinstance(exc.info, dict) else None
+    return isinstance(error, dict) and _all_lost(error.get("failed_shards"))
 
 
 class NodeLossTransport(Transport):
-    """opensearch-py's transport, which also sends a search again (up to `max_retries` times)
-    when its answer lacks shards that a node took with it as it went away."""
+    """opensearch-py's transport, which also sends a search again (up to NODE_LOST_RETRIES
+    times) when its answer lacks shards, or it failed, because a node went away while it ran."""
 
     def perform_request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
-        answer = super().perform_request(method, url, *args, **kwargs)
         if not url.endswith("/_search"):
-            return answer
-        for attempt in range(self.max_retries):
-            if not lost_with_a_node(answer):
-                break
-            time.sleep(NODE_LOST_PAUSE * (attempt + 1))
-            answer = super().perform_request(method, url, *args, **kwargs)
-        return answer
+            return super().perform_request(method, url, *args, **kwargs)
+        attempt = 0
+        while True:
+            last = attempt == NODE_LOST_RETRIES
+            try:
+                answer = super().perform_request(method, url, *args, **kwargs)
+            except ox.TransportError as exc:
+                if last or not failed_with_a_node(exc):
+                    raise
+                lost = f"all shards ({exc.info['error'].get('phase')} phase)"
+            else:
+                if last or not lost_with_a_node(answer):
+                    return answer
+                lost = f"{answer['_shards']['failed']} of {answer['_shards'].get('total')} shards"
+            log.warning("a search lost %s with a node that went away; sending it again", lost)
+            time.sleep(NODE_LOST_PAUSE * 2 ** attempt)
+            attempt += 1
 
 
 def connect(settings: OpenSearchSettings) -> OpenSearch:
@@ -263,5 +285,6 @@ def guarded(settings: OpenSearchSettings, client: OpenSearch | None) -> Iterator
         raise translate(exc, settings, client) from None
 
 
-__all__ = ["RED_HINT", "NodeLossTransport", "lost_with_a_node", "connect", "ssl_context", "translate", "guard", "guarded", "red_state",
-           "is_flood_block", "ENGINE"]
+__all__ = ["RED_HINT", "NodeLossTransport", "lost_with_a_node", "failed_with_a_node", "connect",
+           "ssl_context", "translate", "guard", "guarded", "red_state", "is_flood_block",
+           "ENGINE"]

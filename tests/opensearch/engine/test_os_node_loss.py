@@ -157,7 +157,9 @@ class SearchClient:
             try:
                 answer = _one_search(self.archive, word)
             except Exception as exc:  # noqa: BLE001  (every failure is a finding here)
-                self.errors.append(f"{word}: {type(exc).__name__}: {exc}")
+                info = getattr(exc, "info", None)
+                self.errors.append(f"{word}: {type(exc).__name__}: {exc}"
+                                   + (f" {info}" if isinstance(info, dict) else ""))
                 continue
             finally:
                 self.done.append(time.monotonic())
@@ -186,7 +188,7 @@ def words_of(files: list[Path], count: int = 24) -> list[str]:
     return words[:count]
 
 
-def test_searches_see_no_error_when_a_node_is_killed(cluster, index_name, corpus):
+def test_searches_see_no_error_when_a_node_is_killed(cluster, index_name, corpus, caplog):
     victim = manager(cluster)
     settings = settings_for(cluster, index_name, first=victim)
     files = bbc_files(corpus / "bbc", 120)
@@ -220,9 +222,11 @@ def test_searches_see_no_error_when_a_node_is_killed(cluster, index_name, corpus
     during = sum(killed < t <= yellow for c in clients for t in c.done)
     after = sum(t > yellow for c in clients for t in c.done)
     retried = [c.marked_dead(victim.url) for c in clients]
+    resent = sum("sending it again" in r.getMessage() for r in caplog.records)
     print(f"\n{sum(len(c.done) for c in clients)} searches by {CLIENTS} clients, {during} "
           f"between the kill and yellow ({yellow - killed:.1f} s), {after} after; clients that "
-          f"retried past the dead node: {sum(1 for r in retried if r)}")
+          f"retried past the dead node: {sum(1 for r in retried if r)}; searches sent again "
+          f"for shards lost with the node: {resent}")
     assert all(retried), retried  # every client met the dead node and went on to another
 
     cluster.restart(victim)
