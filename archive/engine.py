@@ -57,13 +57,16 @@ def open_archive(config: Config, result_cache: int = 256,
 
     `result_cache` is how many recent search pages are kept per index state (0: none;
     Whoosh only); `ranking` the ranking's free parameters (default:
-    `archive.ranking.DEFAULT`). `config.engine` chooses the engine: "whoosh" (an index
+    `archive.ranking.DEFAULT`; OpenSearch takes BM25's k1 and b from its index). `config.engine` chooses the engine: "whoosh" (an index
     folder) or "opensearch" (a cluster, see archive.opensearch).
     """
     if config.engine == "opensearch":
         from archive.opensearch.engine import OpenSearchArchive
 
-        return OpenSearchArchive(config.opensearch)
+        engine = OpenSearchArchive(config.opensearch)
+        if ranking is not None:
+            engine.ranking = ranking
+        return engine
     from archive.whoosh.engine import WhooshArchive
 
     if ranking is None:

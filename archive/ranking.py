@@ -18,6 +18,7 @@ docs/BENCHMARKS.md. Each engine applies these settings its own way
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from math import log
 
 
@@ -76,10 +77,38 @@ def few_note(count: int) -> str:
             "with most of them.")
 
 
+def feedback_words(words: set[str], top: list[tuple[str, float]], settings: RankSettings
+                   ) -> list[tuple[str, float]]:
+    """RM3-style feedback words and their weights from the best articles' (body, score).
+
+    P(w|D) of each word not in `words` (the query's own body terms), weighted by the
+    article's share of the scores; the `prf_terms` most probable, scaled to weigh
+    `prf_weight` against the query's words together. [] when there is nothing to add.
+    """
+    from archive.analysis import text_terms
+
+    total = sum(score for _, score in top)
+    if not top or total <= 0:
+        return []
+    model: Counter = Counter()
+    for body, score in top:
+        counts = Counter(text_terms(body[:PRF_CHARS]))
+        length = sum(counts.values()) or 1
+        for word, n in counts.items():
+            if word not in words:
+                model[word] += score / total * n / length
+    best = model.most_common(settings.prf_terms)
+    mass = sum(w for _, w in best)
+    if not best or mass <= 0:
+        return []
+    scale = settings.prf_weight / (1 - settings.prf_weight) * len(words) / mass
+    return [(word, w * scale) for word, w in best]
+
+
 def robertson_idf(n: int, total: int) -> float:
     """Robertson-Sparck Jones IDF of a word found in `n` of `total` articles."""
     return log(1 + (total - n + 0.5) / (n + 0.5))
 
 
-__all__ = ["DEFAULT", "FALLBACK_NOTE", "PRF_CHARS", "RankSettings", "few_note",
+__all__ = ["feedback_words", "DEFAULT", "FALLBACK_NOTE", "PRF_CHARS", "RankSettings", "few_note",
            "robertson_idf"]

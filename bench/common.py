@@ -7,6 +7,7 @@ import platform
 import statistics
 import time
 from importlib import metadata
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -96,12 +97,19 @@ def _tree_kb(root: int) -> int:
 
 
 class TreeMemory:
-    """Samples the memory of a process tree in a thread; `peak_mb` is the largest sum seen."""
+    """Samples the memory of a process tree in a thread; `peak_mb` is the largest sum seen.
 
-    def __init__(self, root: int | None = None, every: float = 1.0):
+    `extra` (optional) returns the bytes of processes outside the tree (a search server's
+    JVMs); its peak is kept apart, in `extra_peak_mb`, and `both_peak_mb` is the largest
+    sum of the two seen at one sample.
+    """
+
+    def __init__(self, root: int | None = None, every: float = 1.0,
+                 extra: Callable[[], int] | None = None):
         self.root = root or os.getpid()
         self.every = every
-        self.peak_mb = 0.0
+        self.extra = extra
+        self.peak_mb = self.extra_peak_mb = self.both_peak_mb = 0.0
 
     def __enter__(self) -> "TreeMemory":
         import threading
@@ -113,7 +121,11 @@ class TreeMemory:
 
     def _sample(self) -> None:
         while not self._stop.is_set():
-            self.peak_mb = max(self.peak_mb, _tree_kb(self.root) / 1024)
+            ours = _tree_kb(self.root) / 1024
+            theirs = self.extra() / 2**20 if self.extra else 0.0
+            self.peak_mb = max(self.peak_mb, ours)
+            self.extra_peak_mb = max(self.extra_peak_mb, theirs)
+            self.both_peak_mb = max(self.both_peak_mb, ours + theirs)
             self._stop.wait(self.every)
 
     def __exit__(self, *exc) -> None:

@@ -70,15 +70,16 @@ def summary(rounds: list[dict[str, list[float]]]) -> tuple[float, float, float]:
     return median(p50s) * 1000, median(p95s) * 1000, median(p99s) * 1000
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None, config: Config | None = None) -> None:
+    """Run the benchmark; `config` (an OpenSearch archive, from bench.scale) replaces INDEX_DIR."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("index", type=Path)
+    ap.add_argument("index", type=Path, nargs="?" if config else None)
     ap.add_argument("--plain", type=Path, help="a plain Whoosh index of the same articles")
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args(argv)
     queries = load_queries()
     # Without the page cache: every query of every round does the full work.
-    archive = open_archive(Config(Path("."), args.index), result_cache=0)
+    archive = open_archive(config or Config(Path("."), args.index), result_cache=0)
     plain = None
     if args.plain:
         from archive.whoosh.reference import PlainSearcher

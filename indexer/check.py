@@ -25,13 +25,11 @@ checks again.
 
 from __future__ import annotations
 
-import contextlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive import Archive, ArchiveError, SearchRequest
-from archive.errors import NotSupported
 from indexer.corpus import CorpusFile, Skipped, iter_corpus, sha256_file
 from indexer.decode import gzip_warning
 from indexer.formats import COMPRESSED
@@ -123,8 +121,7 @@ def _index_answers(archive: Archive) -> str | None:
     """Why the index cannot be opened or searched, or None when it answers."""
     try:
         archive.stats()
-        with contextlib.suppress(NotSupported):  # an engine that cannot search yet still lists
-            archive.search(SearchRequest(query="", page_size=1), with_facets=False)
+        archive.search(SearchRequest(query="", page_size=1), with_facets=False)
     except ArchiveError as exc:
         return str(exc)
     except Exception as exc:  # a damaged index raises many kinds of errors

@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+# The session's OpenSearch node, shared by tests/opensearch/ and tests/behaviour/.
+from tests.opensearch.fixtures import opensearch_node, opensearch_setup  # noqa: F401
+
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / "corpus" / "000_63e57cd8b9eaabc8.txt"
 

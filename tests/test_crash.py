@@ -75,7 +75,7 @@ def state(index: Path, corpus: Path) -> tuple[int, str | None]:
     total = archive.search(SearchRequest("")).total
     assert archive.search(SearchRequest("dock workers")).total >= 0
     assert archive.stats().articles == total
-    return total, archive.whoosh.store.current_name()
+    return total, archive.store.current_name()
 
 
 def check_ok(index: Path, corpus: Path) -> bool:
@@ -292,7 +292,7 @@ def test_leftover_lock_files_and_half_written_generation_do_not_block(tmp_path, 
     (corpus / "a.txt").write_text(story(1, "left"))
     archive = open_archive(Config(corpus, index))
     assert pipeline.rebuild(archive, corpus, workers=1).ok
-    serving = index / archive.whoosh.store.current_name()
+    serving = index / archive.store.current_name()
     # What a SIGKILL can leave: Whoosh's lock file, a lock file with a dead pid, a
     # generation without its PUBLISHED mark, a half-written CURRENT temp file.
     (serving / "MAIN_WRITELOCK").write_text("")

@@ -44,7 +44,7 @@ NEUTRAL_CORE = ("archive", "archive.query", "archive.qtree", "archive.qtree_pars
                 "archive.qtree_simplify", "archive.explain", "archive.snippets", "archive.parts",
                 "archive.marks", "archive.export", "archive.histogram", "archive.batch",
                 "archive.dedup", "archive.age", "archive.words", "archive.config", "archive.ranking",
-                "archive.addresses")
+                "archive.addresses", "archive.analysis", "archive.requests", "archive.spelling")
 
 
 def test_the_neutral_core_loads_no_engine_library():

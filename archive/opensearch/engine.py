@@ -5,9 +5,8 @@ The archive is an alias (`settings.index`, "morgue") over one concrete index
 counts it, waits until its shards are allocated, then moves the alias in one atomic
 `_aliases` call and only then deletes the old index; a failure or Ctrl-C deletes the
 half-built index and leaves the alias where it was, and a writer killed outright leaves
-one that the next rebuild removes. Searching (query language, ranking, facets,
-snippets, stories, spelling) is not implemented here yet: those methods raise
-`NotSupported`.
+one that the next rebuild removes. Searching is archive.opensearch.searching: the same
+SearchPage records as the Whoosh engine.
 """
 
 from __future__ import annotations
@@ -25,20 +24,29 @@ from typing import Any
 from opensearchpy import OpenSearch
 from opensearchpy import exceptions as ox
 
+from archive.age import today as today_default
+from archive.analysis import TOKENS, MarkedTerms, fold
 from archive.dedup import StoryTable
-from archive.errors import (ArticleNotFound, EngineUnavailable, IndexCorrupt, IndexMissing,
-                            MappingConflict, NotSupported)
+from archive.errors import (ArticleNotFound, BadQuery, EngineUnavailable, IndexCorrupt,
+                            IndexMissing, MappingConflict, NotSupported)
 from archive.opensearch import client as connection
 from archive.opensearch.bulk import BulkWriter
 from archive.opensearch.client import ENGINE, RED_HINT, guard, guarded, red_state
+from archive.opensearch.compile import simplified
 from archive.opensearch.lock import EngineLock
 from archive.opensearch.mapping import (MAPPING_VERSION, from_source, index_body, mapping_version,
                                         serving_settings)
 from archive.opensearch.reading import Reader
+from archive.opensearch.searching import SEARCH_SECONDS, Search
 from archive.opensearch.settings import OpenSearchSettings
 from archive.opensearch.stories import IndexStoryTable, index_lookup
 from archive.opensearch.writer import HOLD_BYTES, DocumentSink
-from archive.records import Article, IndexStats
+from archive.parts import ArticlePart, marked_part
+from archive.query import parse_query
+from archive.ranking import DEFAULT as DEFAULT_RANKING
+from archive.ranking import RankSettings
+from archive.records import Article, IndexStats, SearchPage, SearchRequest
+from archive.requests import FACET_LIMIT
 
 HEALTH_WAIT = "60s"  # for a rebuilt index's replicas before it is published anyway
 LONG_REQUEST = 3600.0  # seconds: force-merge, health waits
@@ -307,18 +315,33 @@ class OpenSearchArchive:
     def stats(self) -> IndexStats:
         return self._reader.stats(self._serving())
 
-    # -- the search side (not implemented for OpenSearch yet) ------------------
+    # -- searching (archive.opensearch.searching) ----------------------------
+    ranking: RankSettings = DEFAULT_RANKING  # the ranking's free parameters (archive.ranking)
+    search_seconds: float = SEARCH_SECONDS  # OpenSearch's time limit for a page's hits
+
     def _not_yet(self, what: str):
         raise NotSupported(f"the OpenSearch engine cannot {what} yet")
 
-    def search(self, request, today=None, with_facets: bool = True, **_options):
-        self._not_yet("search")
+    @guard
+    def search(self, request: SearchRequest, today: dt.date | None = None,
+               with_facets: bool = True, facet_limit: int | None = FACET_LIMIT,
+               **_options) -> SearchPage:
+        """Run a search: matches, filters, facets, one page of hits with snippets."""
+        searcher = Search(self.client, self.alias, self.settings.where, self.ranking,
+                          self.search_seconds)
+        return searcher.run(request, today or today_default(), with_facets, facet_limit)
 
     def export(self, request, today=None):
         self._not_yet("export search results")
 
-    def marked_text(self, article: Article, query_text: str):
-        self._not_yet("mark the query's words in an article")
+    def marked_part(self, article: Article, query_text: str, number: int = 1) -> ArticlePart:
+        """Part `number` of an article's body with the query's words marked (archive.parts)."""
+        terms: frozenset[str] = frozenset()
+        if query_text.strip():
+            with contextlib.suppress(BadQuery):
+                tree = simplified(parse_query(query_text).tree)[0]
+                terms = MarkedTerms(tree).expand([article.title, article.body])
+        return marked_part(article.title, article.body, number, terms, fold, TOKENS)
 
     def versions(self, article: Article):
         self._not_yet("list the versions of a story")

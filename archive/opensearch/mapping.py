@@ -2,7 +2,7 @@
 
 The analysis gives the same terms as the Whoosh schema's (archive.whoosh.schema):
 words as `archive.words.TOKEN_PATTERN` finds them (with `\\w` spelled as Python reads it),
-accents folded by Whoosh's own table (folding.txt), lower-cased, a final 's and other
+accents folded by Whoosh's own table (archive/folding.txt), lower-cased, a final 's and other
 apostrophes cut, words under two letters and the stop words dropped, and the Snowball
 English stemmer (`porter2`, the same rules as PyStemmer's "english"; OpenSearch's
 `english` stemmer is the older Porter algorithm). Only positions differ: OpenSearch
@@ -16,9 +16,9 @@ strict) and only need a mapping to be searchable.
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 from typing import Any
 
+from archive.analysis import FOLDING_FILE  # Whoosh's accent folding, shared
 from archive.opensearch.settings import OpenSearchSettings
 from archive.records import Article
 from archive.words import MIN_LENGTH, STOP_WORDS, TOKEN_PATTERN
@@ -26,7 +26,6 @@ from archive.words import MIN_LENGTH, STOP_WORDS, TOKEN_PATTERN
 # Bump when the analysis or the mapping changes: an index of another version is rebuilt
 # (`manage.py reindex`); reads and writes refuse it with MappingConflict until then.
 MAPPING_VERSION = 1
-FOLDING_FILE = Path(__file__).with_name("folding.txt")
 WORD = r"[\p{L}\p{N}_]"  # Python's \w for text (letters, digits, underscore); Java's \w is ASCII
 SIMILARITY = {"type": "BM25", "k1": 1.2, "b": 0.75}  # Whoosh's BM25F defaults
 LOAD_SETTINGS = {"number_of_replicas": 0, "auto_expand_replicas": False,

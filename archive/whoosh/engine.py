@@ -15,13 +15,16 @@ import numpy as np
 from whoosh import query as wq
 
 from archive.whoosh import facets as fc
-from archive.age import BAND_ORDER, band_label, today as today_default
+from archive.age import today as today_default
 from archive.errors import ArchiveError, ArticleNotFound, BadQuery, IndexCorrupt
 from archive.query import DateRange, parse_date_range
 from archive.whoosh.compile import WhooshQuery, parse_query
 from archive.ranking import DEFAULT as DEFAULT_RANKING, RankSettings
-from archive.records import (Article, Facet, FacetValue, Hit, IndexStats, SearchPage,
-                             SearchRequest, SORTS)
+from archive.records import (Article, Facet, Hit, IndexStats, SearchPage,
+                             SearchRequest)
+from archive.requests import (FACET_ORDER, FACET_TITLES, HIT_BODY_CHARS, MAX_PAGE, MAX_PAGE_SIZE,  # noqa: F401
+                              SPECIAL_FILTERS, check_request, facet_value, filter_names,
+                              make_facet)
 from archive.parts import ArticlePart, marked_part
 from archive.snippets import PageSnippets
 from archive.whoosh.terms import query_terms
@@ -36,17 +39,7 @@ from archive.whoosh.docset import DocSet, union_all
 from archive.whoosh import export
 from archive.records import ResultStream, Version
 
-MAX_PAGE = 1000
-# A hit carries the opening of its article's body only (the article page reads the whole
-# text): search pages are cached, and a long transcript must not be kept once per page.
-HIT_BODY_CHARS = 20_000
-MAX_PAGE_SIZE = 100
-# Filters that are not column facets.
-SPECIAL_FILTERS = ("year", "age", "date")
 SEGMENT_CACHE = "segment-cache"  # per-segment column arrays, in each generation folder
-FACET_ORDER = ("outlet", "year", "age", "language", "author", "topic", "place", "person",
-               "org", "exchange", "format")
-FACET_TITLES = {"year": "Year", "age": "Age"} | {k: v[1] for k, v in FACET_FIELDS.items()}
 
 
 class ArticleSink:
@@ -388,16 +381,7 @@ class WhooshArchive:
     # -- search helpers ----------------------------------------------------
     @staticmethod
     def _check(request: SearchRequest) -> None:
-        if request.sort not in SORTS:
-            raise BadQuery(f"sort: {request.sort!r} is not one of {', '.join(SORTS)}")
-        if not 1 <= request.page <= MAX_PAGE:
-            raise BadQuery(f"page: must be between 1 and {MAX_PAGE}")
-        if not 1 <= request.page_size <= MAX_PAGE_SIZE:
-            raise BadQuery(f"page size: must be between 1 and {MAX_PAGE_SIZE}")
-        for name, _value in request.filters:
-            if name not in FACET_FIELDS and name not in SPECIAL_FILTERS:
-                known = ", ".join(sorted(set(FACET_FIELDS) | set(SPECIAL_FILTERS)))
-                raise BadQuery(f"filter: {name!r} is not a facet (one of {known})")
+        check_request(request)
 
     def _in_range(self, searcher, rng: DateRange) -> DocSet:
         return self.columns.date_docs(searcher, *rng.bounds())
@@ -405,29 +389,19 @@ class WhooshArchive:
     def _filter_sets(self, request, searcher, today) -> dict[str, DocSet]:
         sets: dict[str, DocSet] = {}
         size = searcher.reader().doc_count_all()
-        names = []
-        for name, _ in request.filters:
-            if name not in names:
-                names.append(name)
-        for name in names:
+        for name in filter_names(request):
             values = request.filter_values(name)
             if name in FACET_FIELDS:
                 by_value = self.columns.value_docs(searcher, name)
-                chosen = [by_value[k] for k in (v.replace(",", " ").strip() for v in values)
+                chosen = [by_value[k] for k in map(facet_value, values)
                           if k in by_value]
                 # Deleted documents may be in the column; the matched set (live
                 # documents only) is always intersected with these sets.
                 sets[name] = chosen[0] if len(chosen) == 1 else union_all(chosen, size)
                 continue
-            if name == "year":
-                for v in values:
-                    if v != "unknown" and not (v.isdigit() and len(v) == 4):
-                        raise BadQuery(f"filter year: {v!r} is not a year")
+            if name == "year":  # (values checked by check_request)
                 sets[name] = self.columns.year_docs(searcher, set(values))
             elif name == "age":
-                bad = [v for v in values if v not in BAND_ORDER]
-                if bad:
-                    raise BadQuery(f"filter age: {bad[0]!r} is not one of {', '.join(BAND_ORDER)}")
                 sets[name] = self.columns.age_docs(searcher, set(values), today)
             elif name == "date":
                 parts = []
@@ -441,27 +415,13 @@ class WhooshArchive:
         return sets
 
     def _facet(self, name, docs, request, searcher, today) -> Facet | None:
-        selected = set(request.filter_values(name))
         if name == "year":
             counts = self.columns.count_years(searcher, docs)
-            order = sorted(counts, key=lambda y: (y == "unknown", -int(y) if y.isdigit() else 0))
-            labels = {"unknown": "Date unknown"}
         elif name == "age":
             counts = self.columns.count_ages(searcher, docs, today)
-            order = [b for b in BAND_ORDER if counts.get(b)]
-            labels = {b: band_label(b) for b in BAND_ORDER}
         else:
             counts = self.columns.count_facet(searcher, name, docs)
-            order = [v for v, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
-            labels = {}
-        if not counts and not selected:
-            return None
-        values = [FacetValue(v, counts.get(v, 0), v in selected, labels.get(v)) for v in order]
-        for v in selected:  # a chosen value stays visible (and removable) at zero
-            if v not in counts:
-                values.append(FacetValue(v, 0, True, labels.get(v)))
-        return Facet(name, FACET_TITLES.get(name, name.title()), tuple(values),
-                     total_values=len(values))
+        return make_facet(name, counts, request)
 
     def _page(self, request: SearchRequest, parsed: WhooshQuery, searcher,
               final: DocSet, budget: Budget | None = None, filtered: bool = True,

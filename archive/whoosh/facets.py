@@ -19,7 +19,7 @@ from archive.age import AGE_BANDS, BAND_ORDER, age_band, band_label, whole_years
 from archive.whoosh.docset import DocSet
 from archive.whoosh.schema import FACET_FIELDS, split_column_value
 
-FACET_LIMIT = 10  # values shown per facet before "more"
+from archive.requests import FACET_LIMIT  # noqa: E402,F401  (values shown per facet)
 
 
 class ColumnCache:

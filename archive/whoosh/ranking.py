@@ -5,11 +5,10 @@
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter
 
 from whoosh import query as wq
 
-from archive.ranking import DEFAULT, FALLBACK_NOTE, PRF_CHARS, RankSettings, few_note
+from archive.ranking import DEFAULT, FALLBACK_NOTE, RankSettings, feedback_words, few_note
 from archive.whoosh.compile import WhooshQuery
 from archive.whoosh.scoring import Weighted, weighting
 
@@ -118,14 +117,6 @@ def _body_terms(q: wq.Query) -> set[str]:
     return {text for field, text in q.iter_all_terms() if field == "body"}
 
 
-def body_terms(field, text: str) -> list[str]:
-    """The index terms of a text as the body field indexes them, in order."""
-    fold = getattr(field, "fold", None)
-    if fold is None:  # a field without the fast path: its analyzer
-        return [t.text for t in field.analyzer(text)]
-    return [term for term in map(fold, field.tokens.findall(text)) if term is not None]
-
-
 def expand(searcher, parsed: WhooshQuery, final: set[int] | None,
            lengths=None, memo: dict | None = None,
            settings: RankSettings = DEFAULT) -> WhooshQuery | None:
@@ -147,23 +138,11 @@ def expand(searcher, parsed: WhooshQuery, final: set[int] | None,
         top = list(zip(ranked[0][:settings.prf_docs].tolist(), ranked[1][:settings.prf_docs].tolist()))
     else:
         top = list(searcher.search(parsed.query, limit=settings.prf_docs, filter=final).items())
-    total = sum(score for _, score in top)
-    if not top or total <= 0:
+    bodies = [(searcher.stored_fields(docnum).get("body", ""), score) for docnum, score in top]
+    best = feedback_words(words, bodies, settings)
+    if not best:
         return None
-    model: Counter = Counter()
-    for docnum, score in top:
-        counts = Counter(body_terms(searcher.schema["body"],
-                                    searcher.stored_fields(docnum).get("body", "")[:PRF_CHARS]))
-        length = sum(counts.values()) or 1
-        for word, n in counts.items():
-            if word not in words:
-                model[word] += score / total * n / length
-    best = model.most_common(settings.prf_terms)
-    mass = sum(w for _, w in best)
-    if not best or mass <= 0:
-        return None
-    scale = settings.prf_weight / (1 - settings.prf_weight) * len(words) / mass
-    extra = wq.Or([wq.Term("body", word, boost=w * scale) for word, w in best])
+    extra = wq.Or([wq.Term("body", word, boost=w) for word, w in best])
     inner = parsed.query.child if isinstance(parsed.query, Weighted) else parsed.query
     return dataclasses.replace(parsed, query=Weighted(wq.Or([inner, extra]), weighting(settings)))
 

@@ -16,7 +16,8 @@ from archive.whoosh.docset import DocSet
 from archive.histogram import build_histogram
 from archive.explain import explain
 from archive.whoosh.compile import WhooshAnalysis, WhooshQuery, parse_query
-from archive.records import Facet, SearchRequest
+from archive.records import SearchRequest
+from archive.requests import truncate_facet  # noqa: F401  (used through this module)
 from archive.whoosh.spelling import suggest, vocabulary
 from archive.whoosh.stories import count_stories
 
@@ -28,15 +29,6 @@ def within_budget(parsed: WhooshQuery, reader, budget: Budget) -> WhooshQuery:
     if parsed.query is None:
         return parsed
     return dataclasses.replace(parsed, query=cap_expansions(parsed.query, reader, budget))
-
-
-def truncate_facet(facet: Facet, limit: int | None) -> Facet:
-    """The top `limit` values of a facet, plus any selected value; `total_values` keeps the rest."""
-    if limit is None or len(facet.values) <= limit:
-        return facet
-    top = list(facet.values[:limit])
-    top += [v for v in facet.values[limit:] if v.selected]
-    return dataclasses.replace(facet, values=tuple(top), total_values=len(facet.values))
 
 
 def story_column(columns, searcher) -> list:

@@ -11,6 +11,7 @@ from whoosh import analysis, columns, fields
 from whoosh.support.charset import accent_map
 
 from archive.records import TAG_FIELDS, Article
+from archive.requests import FACETS
 from archive.words import STOP_WORDS, TOKEN_PATTERN  # the rules every engine shares
 
 # Bump when the schema or analyzers change: an index of another version is rebuilt.
@@ -22,17 +23,8 @@ SCHEMA_VERSION = 9  # 2: story (near-duplicate cluster key) and story_bands; 3: 
 # 9: stored articles carry their date's confidence and candidates
 
 # Facets counted from per-document columns: name -> (column field, title shown).
-FACET_FIELDS: dict[str, tuple[str, str]] = {
-    "outlet": ("fc_outlet", "Outlet"),
-    "language": ("fc_language", "Language"),
-    "author": ("fc_author", "Author"),
-    "format": ("fc_format", "Format"),
-    "topic": ("fc_topic", "Topic"),
-    "place": ("fc_place", "Place"),
-    "person": ("fc_person", "Person"),
-    "org": ("fc_org", "Organisation"),
-    "exchange": ("fc_exchange", "Exchange"),
-}
+FACET_FIELDS: dict[str, tuple[str, str]] = {name: (f"fc_{name}", title)
+                                           for name, title in FACETS.items()}
 SEPARATOR = "\x1f"
 
 

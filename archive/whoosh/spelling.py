@@ -7,7 +7,6 @@ suggestion uses the word as it is written in an article containing the term.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from typing import Iterable
 
@@ -15,10 +14,8 @@ from whoosh import query as wq
 from whoosh.support.levenshtein import distance
 
 from archive.records import Suggestion
+from archive.spelling import FEW_RESULTS, RARE, corrected_query
 
-FEW_RESULTS = 3  # suggest only when a query finds fewer articles than this
-RARE = 2  # a query word found in at most this many articles may be a misspelling
-_WORD = re.compile(r"\w+", re.UNICODE)
 WRITTEN_FORM_CHARS = 20_000  # how much of an article is read for a stem's written form
 
 
@@ -86,37 +83,11 @@ def suggest(searcher, query_text: str, total: int, count, vocab=None) -> Suggest
     `vocab()` returns `vocabulary(segment reader)` of every segment (cached by the
     caller); without it Whoosh scans its term list for every rare word.
     """
-    if total >= FEW_RESULTS or not query_text.strip():
-        return None
     reader = searcher.reader()
     analyzer = searcher.schema["body"].analyzer
-    pieces: list[str] = []
-    changed = False
-    pos = 0
-    for m in _WORD.finditer(query_text):
-        word = m.group(0)
-        before = query_text[max(0, m.start() - 1):m.start()]
-        after = query_text[m.end():m.end() + 1]
-        if before == ":" or after in (":", "*", "?", "~") or word.isupper() and word in (
-                "AND", "OR", "NOT"):
-            continue  # field names, values after a colon, wildcards, fuzzy words, operators
-        tokens = [t.text for t in analyzer(word, mode="query")]
-        if len(tokens) != 1 or not tokens[0].isalpha() or _frequency(reader, tokens[0]) > RARE:
-            continue  # numbers (a year of a date range, an amount) are never misspellings
-        fixed = _best_correction(reader, tokens[0], vocab)
-        if fixed is None:
-            continue
-        pieces.append(query_text[pos:m.start()])
-        pieces.append(_written_form(searcher, analyzer, fixed))
-        pos = m.end()
-        changed = True
-    if not changed:
-        return None
-    corrected = "".join(pieces) + query_text[pos:]
-    found = count(corrected)
-    if found <= total:
-        return None
-    return Suggestion(corrected, found)
+    return corrected_query(query_text, total, lambda term: _frequency(reader, term),
+                           lambda term: _best_correction(reader, term, vocab),
+                           lambda term: _written_form(searcher, analyzer, term), count)
 
 
 __all__ = ["suggest", "FEW_RESULTS"]

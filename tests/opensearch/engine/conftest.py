@@ -3,20 +3,10 @@ node (so tests never see each other's indexes), removed with everything under it
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from archive.opensearch.settings import OpenSearchSettings
-
-# Variables that would point a test's engine elsewhere than its own node and index.
-ENGINE_VARIABLES = ("ARCHIVE_ENGINE", "ARCHIVE_OPENSEARCH_URL", "ARCHIVE_OPENSEARCH_INDEX",
-                    "ARCHIVE_OPENSEARCH_USER", "ARCHIVE_OPENSEARCH_PASSWORD",
-                    "ARCHIVE_OPENSEARCH_CA", "ARCHIVE_OPENSEARCH_SHARDS",
-                    "ARCHIVE_OPENSEARCH_REPLICAS", "ARCHIVE_OPENSEARCH_TIMEOUT",
-                    "ARCHIVE_OPENSEARCH_RETRIES",
-                    "ARCHIVE_OPENSEARCH_NO_VERIFY_LOOPBACK", "ARCHIVE_OPENSEARCH_CONFIG",
-                    "ARCHIVE_INSTANCE", "ARCHIVE_CORPUS", "ARCHIVE_INDEX")
+from tests.opensearch.fixtures import ENGINE_VARIABLES, drop_indexes, unique_index
 
 
 @pytest.fixture(autouse=True)
@@ -24,16 +14,6 @@ def clean_environment(monkeypatch):
     """No engine settings from the environment of whoever runs the tests."""
     for name in ENGINE_VARIABLES:
         monkeypatch.delenv(name, raising=False)
-
-
-def unique_index() -> str:
-    return f"t-{uuid.uuid4().hex[:10]}"
-
-
-def drop_indexes(client, prefix: str) -> None:
-    """Remove every index of a test: the alias's indexes, the lock index, leftovers."""
-    for name in client.indices.get(index=f"{prefix}*", expand_wildcards="all"):
-        client.indices.delete(index=name)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ OpenSearch's `mapping` character filter runs before its tokenizer and `lowercase
 So the table maps each character to what Whoosh makes of it lower-cased and folded,
 wherever that differs from lower-casing alone:
 
-    python -m tests.opensearch.engine.folding_table   # writes archive/opensearch/folding.txt
+    python -m tests.opensearch.engine.folding_table   # writes archive/folding.txt
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from tests.opensearch.engine.folding_table import table_text, whoosh_folding
 
 
 def test_the_folding_table_is_whooshs():
-    """archive/opensearch/folding.txt is what Whoosh's lower-case-then-fold gives (regenerate
+    """archive/folding.txt is what Whoosh's lower-case-then-fold gives (regenerate
     with `python -m tests.opensearch.engine.folding_table`)."""
     assert FOLDING_FILE.read_text(encoding="utf-8") == table_text(whoosh_folding())
 

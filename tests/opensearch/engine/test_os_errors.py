@@ -14,13 +14,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from archive import ArticleNotFound, IndexMissing
-from archive.errors import (
-    EngineAuthError,
-    EngineFull,
-    EngineUnavailable,
-    MappingConflict,
-    NotSupported,
-)
+from archive.errors import EngineAuthError, EngineFull, EngineUnavailable, MappingConflict
 from archive.opensearch.engine import OpenSearchArchive
 from archive.opensearch.mapping import index_body
 from archive.records import Article
@@ -326,26 +320,29 @@ def test_documents_the_mapping_refuses_are_named(os_archive, os_settings, os_cli
     assert os_client.count(index=name)["count"] == 0  # an update sends nothing unless it all fits
 
 
-# -- what the search side has not done yet -----------------------------------------------------
+# -- searching -------------------------------------------------------------------------------
 
-def test_searching_says_it_is_not_available_yet(os_archive, corpus, tmp_path, os_settings):
+def test_searching_answers_and_refuses_bad_queries(os_archive, corpus, tmp_path, os_settings):
     from archive import SearchRequest
 
     assert pipeline.rebuild(os_archive, corpus, workers=1).ok
-    with pytest.raises(NotSupported, match="the OpenSearch engine cannot search yet"):
-        os_archive.search(SearchRequest("strike"))
+    assert os_archive.search(SearchRequest("strike")).total >= 0
     client = web_client(tmp_path, os_settings)
-    answer = client.get("/search.json?q=strike")
-    assert answer.status_code == 501
-    assert "cannot search yet" in answer.get_json()["error"]["message"]
+    assert client.get("/search.json?q=strike").status_code == 200
+    answer = client.get("/search.json?q=strike&sort=best")
+    assert answer.status_code == 400
+    assert "sort: 'best' is not one of" in answer.get_json()["error"]["message"]
     with pytest.raises(ArticleNotFound):
         os_archive.get("nosuchid")
 
 
 def test_an_archive_without_an_index(os_archive, tmp_path, os_settings):
     assert os_archive.exists() is False
+    from archive import SearchRequest
+
     for call in (os_archive.stats, os_archive.path_digests, lambda: os_archive.get("x"),
-                 lambda: os_archive.ids_for_sha256("0" * 64), os_archive.optimize):
+                 lambda: os_archive.ids_for_sha256("0" * 64), os_archive.optimize,
+                 lambda: os_archive.search(SearchRequest("strike"))):
         with pytest.raises(IndexMissing):
             call()
     page = web_client(tmp_path, os_settings).get("/")

@@ -25,7 +25,7 @@ from indexer import adding, pipeline
 from indexer.check import check
 from indexer.corpus import CorpusFile, iter_corpus, sha256_file
 from tests.conftest import shared_path
-from tests.opensearch.engine.conftest import drop_indexes, unique_index
+from tests.opensearch.fixtures import drop_indexes, unique_index
 
 pytestmark = [pytest.mark.opensearch, pytest.mark.slow]
 SHARDS, REPLICAS = 3, 1
