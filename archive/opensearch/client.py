@@ -88,10 +88,27 @@ def lost_with_a_node(answer: Any) -> bool:
         shards.get("failures"))
 
 
+def _types(tree: Any) -> set[str]:
+    """Every error type named anywhere in an error's body (causes, shard failures)."""
+    if isinstance(tree, list):
+        return set().union(*(_types(item) for item in tree))
+    if not isinstance(tree, dict):
+        return set()
+    found = {str(tree["type"])} if isinstance(tree.get("type"), str) else set()
+    return found.union(*(_types(value) for value in tree.values()))
+
+
 def failed_with_a_node(exc: ox.TransportError) -> bool:
-    """Whether a search failed as a whole (all its shards) only because a node went away."""
+    """Whether a search failed as a whole because a node went away: every shard failed that
+    way, or the expansion of collapsed hits (grouped stories) failed. OpenSearch 2.19 reports
+    a node lost while it expands as a null pointer in the fetch phase, naming no node, so an
+    expansion's failure is taken for one; if it is not, the search fails a few seconds later."""
     error = exc.info.get("error") if isinstance(exc.info, dict) else None
-    return isinstance(error, dict) and _all_lost(error.get("failed_shards"))
+    if not isinstance(error, dict):
+        return False
+    if error.get("failed_shards"):
+        return _all_lost(error["failed_shards"])
+    return error.get("phase") == "expand" or bool(_types(error) & set(NODE_LOST))
 
 
 class NodeLossTransport(Transport):
