@@ -144,7 +144,7 @@ def connect(settings: OpenSearchSettings) -> OpenSearch:
     while and is sent again to the next one, up to `settings.max_retries` times: with every
     node's address given, a node that dies costs no request. Writes may be sent twice that
     way; Morgue's writes name their document ids, so a second copy replaces the first. A
-    search whose answer lacks shards because a node died while it ran is sent again too
+    search that lost shards, or failed, because a node died while it ran is sent again too
     (`NodeLossTransport`).
     """
     auth = (settings.user, settings.password) if settings.user is not None else None
