@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import socket
 import ssl
+import time
 import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import urllib3
-from opensearchpy import OpenSearch
+from opensearchpy import OpenSearch, Transport
 from opensearchpy import exceptions as ox
 
 from archive.errors import (ArchiveError, ConfigError, EngineAuthError, EngineError, EngineFull,
@@ -34,6 +36,15 @@ UNAVAILABLE_ERRORS = ("search_phase_execution_exception", "no_shard_available_ac
                       "process_cluster_event_timeout_exception")
 RED_HINT = ("Morgue answers again once every primary shard is allocated "
             "(GET _cluster/allocation/explain says why one is not)")
+# Why a shard's part of a search was lost with a node that went away mid-search (after the
+# query phase, a shard's fetch goes to the copy that ran its query, and OpenSearch does not
+# move it to another copy): the search sent again finds the shard's other copy.
+NODE_LOST = ("node_disconnected_exception", "node_not_connected_exception",
+             "connect_transport_exception", "node_closed_exception",
+             "send_request_transport_exception")
+NODE_LOST_RETRIES = 4  # pauses of 0.25, 0.5, 1 and 2 s: until the cluster has seen the loss
+NODE_LOST_PAUSE = 0.25  # seconds before the first search sent again; twice as long each time
+log = logging.getLogger(__name__)
 LOOPBACK_WARNING = (r"Unverified HTTPS request is being made to host "
                     r"'(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])'")
 
@@ -56,12 +67,91 @@ def ssl_context(settings: OpenSearchSettings) -> ssl.SSLContext | None:
                           f"({getattr(exc, 'reason', None) or exc})") from None
 
 
+def _failure_types(failure: Any) -> set[str]:
+    """The error types in one of a search answer's shard failures (the reason and its causes)."""
+    types, reason = set(), failure.get("reason") if isinstance(failure, dict) else None
+    while isinstance(reason, dict):
+        types.add(str(reason.get("type", "")))
+        reason = reason.get("caused_by")
+    return types
+
+
+def _all_lost(failures: Any) -> bool:
+    return isinstance(failures, list) and bool(failures) and all(
+        _failure_types(f) & set(NODE_LOST) for f in failures)
+
+
+def lost_with_a_node(answer: Any) -> bool:
+    """Whether a search answer misses shards only because a node went away while it ran."""
+    shards = answer.get("_shards") if isinstance(answer, dict) else None
+    return isinstance(shards, dict) and bool(shards.get("failed")) and _all_lost(
+        shards.get("failures"))
+
+
+def _types(tree: Any) -> set[str]:
+    """Every error type named anywhere in an error's body (causes, shard failures)."""
+    if isinstance(tree, list):
+        return set().union(*(_types(item) for item in tree))
+    if not isinstance(tree, dict):
+        return set()
+    found = {str(tree["type"])} if isinstance(tree.get("type"), str) else set()
+    return found.union(*(_types(value) for value in tree.values()))
+
+
+def failed_with_a_node(exc: ox.TransportError) -> bool:
+    """Whether a search failed as a whole because a node went away: every shard failed that
+    way, or the expansion of collapsed hits (grouped stories) failed. OpenSearch 2.19 reports
+    a node lost while it expands as a null pointer in the fetch phase, naming no node, so an
+    expansion's failure is taken for one; if it is not, the search fails a few seconds later."""
+    error = exc.info.get("error") if isinstance(exc.info, dict) else None
+    if not isinstance(error, dict):
+        return False
+    if error.get("failed_shards"):
+        return _all_lost(error["failed_shards"])
+    return error.get("phase") == "expand" or bool(_types(error) & set(NODE_LOST))
+
+
+class NodeLossTransport(Transport):
+    """opensearch-py's transport, which also sends a search again (up to NODE_LOST_RETRIES
+    times) when its answer lacks shards, or it failed, because a node went away while it ran."""
+
+    def perform_request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        if not url.endswith("/_search"):
+            return super().perform_request(method, url, *args, **kwargs)
+        attempt = 0
+        while True:
+            last = attempt == NODE_LOST_RETRIES
+            try:
+                answer = super().perform_request(method, url, *args, **kwargs)
+            except ox.TransportError as exc:
+                if last or not failed_with_a_node(exc):
+                    raise
+                lost = f"all shards ({exc.info['error'].get('phase')} phase)"
+            else:
+                if last or not lost_with_a_node(answer):
+                    return answer
+                lost = f"{answer['_shards']['failed']} of {answer['_shards'].get('total')} shards"
+            log.warning("a search lost %s with a node that went away; sending it again", lost)
+            time.sleep(NODE_LOST_PAUSE * 2 ** attempt)
+            attempt += 1
+
+
 def connect(settings: OpenSearchSettings) -> OpenSearch:
-    """An opensearch-py client for the settings' cluster (opens no connection yet)."""
+    """An opensearch-py client for the settings' cluster (opens no connection yet).
+
+    Requests go round the addresses in turn. One that finds no node (connection refused or
+    reset, no answer within the timeout, 502, 503 or 504) marks that address dead for a
+    while and is sent again to the next one, up to `settings.max_retries` times: with every
+    node's address given, a node that dies costs no request. Writes may be sent twice that
+    way; Morgue's writes name their document ids, so a second copy replaces the first. A
+    search that lost shards, or failed, because a node died while it ran is sent again too
+    (`NodeLossTransport`).
+    """
     auth = (settings.user, settings.password) if settings.user is not None else None
     return OpenSearch(list(settings.urls), http_auth=auth, ssl_context=ssl_context(settings),
-                      timeout=settings.timeout, max_retries=2, retry_on_timeout=False,
-                      http_compress=True)
+                      timeout=settings.timeout, max_retries=settings.max_retries,
+                      retry_on_timeout=True, http_compress=True,
+                      transport_class=NodeLossTransport)
 
 
 def _chain(exc: BaseException | None) -> Iterator[BaseException]:
@@ -212,5 +302,6 @@ def guarded(settings: OpenSearchSettings, client: OpenSearch | None) -> Iterator
         raise translate(exc, settings, client) from None
 
 
-__all__ = ["RED_HINT", "connect", "ssl_context", "translate", "guard", "guarded", "red_state",
-           "is_flood_block", "ENGINE"]
+__all__ = ["RED_HINT", "NodeLossTransport", "lost_with_a_node", "failed_with_a_node", "connect",
+           "ssl_context", "translate", "guard", "guarded", "red_state", "is_flood_block",
+           "ENGINE"]

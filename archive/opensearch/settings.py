@@ -38,6 +38,7 @@ ENV = {  # setting -> environment variable
     "shards": "ARCHIVE_OPENSEARCH_SHARDS",
     "replicas": "ARCHIVE_OPENSEARCH_REPLICAS",
     "timeout": "ARCHIVE_OPENSEARCH_TIMEOUT",
+    "retries": "ARCHIVE_OPENSEARCH_RETRIES",
     "no_verify_loopback": "ARCHIVE_OPENSEARCH_NO_VERIFY_LOOPBACK",
 }
 CONFIG_ENV = "ARCHIVE_OPENSEARCH_CONFIG"
@@ -59,6 +60,13 @@ class OpenSearchSettings:
     shards: int = 1
     replicas: int | None = None  # None: 0 on one node, 1 when there are more (0-1 auto)
     timeout: float = DEFAULT_TIMEOUT  # seconds for one request
+    retries: int | None = None  # None: each other address once, and at least 2
+
+    @property
+    def max_retries(self) -> int:
+        """How often a request that found no node (refused, reset, timed out, 502-504) is sent
+        again, each time to the next address not marked dead."""
+        return max(2, len(self.urls) - 1) if self.retries is None else self.retries
 
     @property
     def where(self) -> str:
@@ -229,13 +237,15 @@ def resolve(options: Mapping[str, Any], environ: Mapping[str, str],
     shards, where = pick("shards")
     replicas, where_replicas = pick("replicas")
     timeout, where_timeout = pick("timeout")
+    retries, where_retries = pick("retries")
     return OpenSearchSettings(
         urls=urls, index=index, user=None if user is None else str(user),
         password=None if password is None else str(password), ca=ca_path, verify=verify,
         shards=1 if shards is None else _number(shards, where, int, 1, 1024),
         replicas=None if replicas is None else _number(replicas, where_replicas, int, 0, 64),
         timeout=DEFAULT_TIMEOUT if timeout is None else _number(timeout, where_timeout, float,
-                                                                 1, 3600))
+                                                                 1, 3600),
+        retries=None if retries is None else _number(retries, where_retries, int, 0, 100))
 
 
 __all__ = ["OpenSearchSettings", "CONFIG_FILE", "CONFIG_ENV", "DEFAULT_INDEX", "ENV",

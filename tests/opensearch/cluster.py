@@ -119,6 +119,18 @@ class Cluster:
         node.start()
         return node.wait_ready(timeout)
 
+    def heal(self, timeout: float = 300) -> dict:
+        """Restart every node that is not running, and wait until all of them form a green
+        cluster."""
+        for node in self.nodes:
+            if not node.alive():
+                self.restart(node, timeout)
+        return self.wait_health("green", nodes=len(self.nodes), timeout=timeout)
+
+    def node_named(self, name: str) -> Node:
+        """The node OpenSearch knows by `name` (as `_cat` answers show it)."""
+        return next(node for node in self.nodes if node.name == name)
+
     def health(self, wait_for: str = "", nodes: int | None = None, timeout: float = 5) -> dict:
         """The cluster health from the first running node, after waiting up to `timeout` s."""
         query = f"timeout={max(1, int(timeout))}s"

@@ -166,6 +166,7 @@ def test_certificate_checks_can_be_turned_off_for_loopback_only(tmp_path):
     ({"ARCHIVE_OPENSEARCH_SHARDS": "0"}, "0 is not between 1 and 1024"),
     ({"ARCHIVE_OPENSEARCH_REPLICAS": "two"}, "'two' is not a number"),
     ({"ARCHIVE_OPENSEARCH_NO_VERIFY_LOOPBACK": "perhaps"}, "'perhaps' is not true or false"),
+    ({"ARCHIVE_OPENSEARCH_RETRIES": "-1"}, "-1 is not between 0 and 100"),
 ])
 def test_bad_values_name_their_source(tmp_path, bad, message):
     env = {"ARCHIVE_ENGINE": "opensearch", "ARCHIVE_OPENSEARCH_URL": "https://s:9200"} | bad
@@ -218,3 +219,16 @@ def test_the_web_app_reads_the_same_configuration(tmp_path, monkeypatch):
     app = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "index"),
                       "CORPUS_DIR": str(tmp_path / "corpus"), "ENGINE": "whoosh"})
     assert type(app.extensions["morgue"]["archive"]).__name__ == "WhooshArchive"
+
+
+def test_a_request_goes_to_each_other_address_before_it_fails(tmp_path):
+    three = "http://127.0.0.1:9201,http://127.0.0.1:9202,http://127.0.0.1:9203"
+    env = {"ARCHIVE_ENGINE": "opensearch", "ARCHIVE_OPENSEARCH_URL": three}
+    assert load(tmp_path, env).opensearch.max_retries == 2
+    five = three + ",http://127.0.0.1:9204,http://127.0.0.1:9205"
+    assert load(tmp_path, {**env, "ARCHIVE_OPENSEARCH_URL": five}).opensearch.max_retries == 4
+    assert load(tmp_path, {**env, "ARCHIVE_OPENSEARCH_URL": "http://127.0.0.1:9201"}
+                ).opensearch.max_retries == 2
+    write_file(tmp_path / "instance" / "opensearch.toml", "[opensearch]\nretries = 7\n")
+    assert load(tmp_path, env).opensearch.max_retries == 7
+    assert load(tmp_path, {**env, "ARCHIVE_OPENSEARCH_RETRIES": "0"}).opensearch.max_retries == 0
