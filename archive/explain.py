@@ -74,7 +74,7 @@ def _same_but_field(clauses: list[QueryClause]) -> QueryClause | None:
     return QueryClause(first.role, first.kind, first.text, fields, first.detail)
 
 
-def _any_of(role: str, parts: list[QueryClause]) -> list[QueryClause]:
+def any_of(role: str, parts: list[QueryClause]) -> list[QueryClause]:
     """One clause for the alternatives of an OR (the same word in several fields merged)."""
     if len(parts) <= 1:
         return parts
@@ -104,7 +104,7 @@ def _walk(node: Node, role: str, analysis: Analysis) -> list[QueryClause]:
         parts: list[QueryClause] = []
         for child in node.children:
             parts.extend(_walk(child, role, analysis))
-        return _any_of(role, parts) if isinstance(node, Or) else parts
+        return any_of(role, parts) if isinstance(node, Or) else parts
     return _leaf(node, role, analysis)
 
 
@@ -123,13 +123,17 @@ def explain(parsed: ParsedQuery, request: SearchRequest, analysis: Analysis
     tree = simplify(parsed.tree, analysis)
     if tree is not None:
         clauses.extend(_walk(tree, "required", analysis))
-    for rng in parsed.dates:
-        clauses.append(QueryClause("filter", "date", _date_text(rng), ("date",),
-                                   "published in this period"))
+    return tuple(clauses + request_clauses(parsed.dates, request))
+
+
+def request_clauses(dates, request: SearchRequest) -> list[QueryClause]:
+    """The clauses of a query's date ranges, then of the request's filters."""
+    clauses = [QueryClause("filter", "date", _date_text(rng), ("date",),
+                           "published in this period") for rng in dates]
     for name, value in request.filters:
         detail = "article has no date" if (name, value) == ("date", "unknown") else None
         clauses.append(QueryClause("filter", "facet", value, (name,), detail))
-    return tuple(clauses)
+    return clauses
 
 
-__all__ = ["explain"]
+__all__ = ["any_of", "explain", "request_clauses"]

@@ -25,6 +25,8 @@ import dataclasses
 from collections import Counter
 from math import log
 
+from archive.qtree import And, AndNot, Node, Not, Or
+
 
 @dataclasses.dataclass(frozen=True)
 class RankSettings:
@@ -109,10 +111,42 @@ def feedback_words(words: set[str], top: list[tuple[str, float]], settings: Rank
     return [(word, w * scale) for word, w in best]
 
 
+def required_clauses(tree: Node | None) -> int:
+    """How many clauses must all match (words, phrases), NOT clauses left out."""
+    if isinstance(tree, AndNot):
+        return required_clauses(tree.positive)
+    if isinstance(tree, And):
+        return sum(1 for c in tree.children if not isinstance(c, Not))
+    return 1
+
+
+def loosen(tree: Node) -> Node:
+    """The tree with its top AND turned into OR; NOT clauses keep excluding."""
+    if isinstance(tree, And):
+        keep = [c for c in tree.children if not isinstance(c, Not)]
+        drop = [c.child for c in tree.children if isinstance(c, Not)]
+        if not keep:
+            return tree
+        loose = keep[0] if len(keep) == 1 else Or(tuple(keep))
+        return AndNot(loose, drop[0] if len(drop) == 1 else Or(tuple(drop))) if drop else loose
+    if isinstance(tree, AndNot):
+        return AndNot(loosen(tree.positive), tree.negative)
+    return tree
+
+
+def widened(tree: Node | None, found: int, page_size: int, settings: RankSettings
+            ) -> Node | None:
+    """The OR form of a tree when requiring every word found fewer than a page; else None."""
+    if tree is None or found >= page_size or required_clauses(tree) < settings.widen_words:
+        return None
+    loose = loosen(tree)
+    return None if loose == tree else loose
+
+
 def robertson_idf(n: int, total: int) -> float:
     """Robertson-Sparck Jones IDF of a word found in `n` of `total` articles."""
     return log(1 + (total - n + 0.5) / (n + 0.5))
 
 
 __all__ = ["feedback_words", "DEFAULT", "FALLBACK_NOTE", "PRF_CHARS", "RankSettings", "few_note",
-           "robertson_idf"]
+           "loosen", "required_clauses", "robertson_idf", "widened"]

@@ -3,14 +3,15 @@
 Kept only as the reference `archive.explain` is compared with
 (tests/test_qtree_equivalence.py). Walks the parsed Whoosh query and returns
 `QueryClause` records (required words, phrases, words near each other, fuzzy and
-prefix words, excluded words, fields), then the date ranges and filters.
+prefix words, excluded words, fields); what does not depend on the walk (merging an
+OR's alternatives, the date and filter clauses) is `archive.explain`'s own.
 """
 
 from __future__ import annotations
 
 from whoosh import query as wq
 
-from archive.query import DateRange
+from archive.explain import any_of, request_clauses
 from tests.whoosh_parser_reference import ParsedQuery
 from archive.records import QueryClause, SearchRequest
 
@@ -63,16 +64,6 @@ def _leaf(q: wq.Query, role: str, typed: dict[str, str]) -> QueryClause | None:
     return None
 
 
-def _same_but_field(clauses: list[QueryClause]) -> QueryClause | None:
-    """Merge `title:x OR text:x` (how every plain word is searched) into one clause."""
-    first = clauses[0]
-    if any((c.kind, c.text, c.detail, c.children) != (first.kind, first.text, first.detail, ())
-           for c in clauses):
-        return None
-    fields = tuple(dict.fromkeys(f for c in clauses for f in c.fields))
-    return QueryClause(first.role, first.kind, first.text, fields, first.detail)
-
-
 def _walk(q: wq.Query, role: str, typed: dict[str, str]) -> list[QueryClause]:
     negated = "required" if role == "excluded" else "excluded"
     if isinstance(q, wq.AndNot):
@@ -84,35 +75,13 @@ def _walk(q: wq.Query, role: str, typed: dict[str, str]) -> list[QueryClause]:
     if isinstance(q, wq.Not):
         return _walk(q.query, negated, typed)
     if isinstance(q, (wq.Or, wq.DisjunctionMax)):
-        parts = [c for sub in q.subqueries for c in _walk(sub, role, typed)]
-        if not parts:
-            return []
-        if len(parts) == 1:
-            return parts
-        groups: dict[tuple, list[QueryClause]] = {}
-        for c in parts:
-            groups.setdefault((c.kind, c.text, c.detail, c.children), []).append(c)
-        parts = [_same_but_field(g) or g[0] for g in groups.values()]
-        if len(parts) == 1:
-            return parts
-        children = tuple(QueryClause("optional", c.kind, c.text, c.fields, c.detail, c.children)
-                         for c in parts)
-        text = " OR ".join(c.text for c in children)
-        return [QueryClause(role, "any-of", text, (), "at least one of these", children)]
+        return any_of(role, [c for sub in q.subqueries for c in _walk(sub, role, typed)])
     if isinstance(q, wq.CompoundQuery):  # And and its relatives
         return [c for sub in q.subqueries for c in _walk(sub, role, typed)]
     if isinstance(q, wq.WrappingQuery):
         return _walk(q.child, role, typed)
     leaf = _leaf(q, role, typed)
     return [leaf] if leaf else []
-
-
-def _date_text(rng: DateRange) -> str:
-    if rng.start and rng.end:
-        return f"{rng.start.isoformat()} to {rng.end.isoformat()}"
-    if rng.start:
-        return f"from {rng.start.isoformat()}"
-    return f"until {rng.end.isoformat()}" if rng.end else "any date"
 
 
 def explain(parsed: ParsedQuery, request: SearchRequest, schema=None
@@ -122,13 +91,7 @@ def explain(parsed: ParsedQuery, request: SearchRequest, schema=None
     if parsed.query is not None:
         typed = _surface_words(parsed.text, schema)
         clauses.extend(_walk(parsed.query, "required", typed))
-    for rng in parsed.dates:
-        clauses.append(QueryClause("filter", "date", _date_text(rng), ("date",),
-                                   "published in this period"))
-    for name, value in request.filters:
-        detail = "article has no date" if (name, value) == ("date", "unknown") else None
-        clauses.append(QueryClause("filter", "facet", value, (name,), detail))
-    return tuple(clauses)
+    return tuple(clauses + request_clauses(parsed.dates, request))
 
 
 __all__ = ["explain"]

@@ -4,7 +4,7 @@
 (archive.opensearch.searching uses the same pieces): the tree compiled by
 archive.opensearch.compile, the date clauses and filters of archive.opensearch.filters,
 and the "most of your words" form of a query of `widen_words`+ words
-(archive.opensearch.ranking), which the reader takes when every word finds fewer than
+(archive.ranking.widened), which the reader takes when every word finds fewer than
 a page. Proximity pairs and feedback words only re-order a page's hits; an export by
 relevance is ordered by the query's own scores.
 """
@@ -15,11 +15,10 @@ import datetime as dt
 from typing import Any
 
 from archive.opensearch import filters as fl
-from archive.opensearch import ranking
 from archive.opensearch.compile import Clause, compile_tree
 from archive.query import parse_query
 from archive.ranking import DEFAULT as DEFAULT_RANKING
-from archive.ranking import RankSettings
+from archive.ranking import RankSettings, widened
 from archive.records import SearchRequest
 from archive.requests import check_request
 
@@ -41,7 +40,7 @@ def query_bodies(request: SearchRequest, today: dt.date,
     compiled = compile_tree(parsed.tree, settings)
     clauses = ([fl.date_range(rng) for rng in parsed.dates]
                + list(fl.filter_clauses(request, today).values()))
-    loose = ranking.widened(compiled.tree, 0, 1, settings)  # None: it can never widen
+    loose = widened(compiled.tree, 0, 1, settings)  # None: it can never widen
     wide = combined(compile_tree(loose, settings).query, clauses) if loose is not None else None
     return combined(compiled.query, clauses), wide
 

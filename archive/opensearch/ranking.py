@@ -1,8 +1,7 @@
 """The ranking of `archive.ranking` on OpenSearch: the widened query, proximity pairs, feedback.
 
-The same rules as `archive.whoosh.ranking`, on the simplified query tree: the "most
-of your words" OR form of a query with at least `widen_words` required clauses,
-`span_near` bonus clauses for consecutive query words of a long query, and RM3-style
+The same rules as `archive.whoosh.ranking`, on the simplified query tree (the "most
+of your words" OR form of a tree is `archive.ranking.widened`): `span_near` bonus clauses for consecutive query words of a long query, and RM3-style
 feedback words taken from the best articles' bodies (analysed in Python). BM25's k1
 and b are the index's similarity (archive.opensearch.mapping), set when it is built.
 """
@@ -11,43 +10,10 @@ from __future__ import annotations
 
 from archive.analysis import TextAnalysis
 from archive.opensearch.compile import Clause, phrase
-from archive.qtree import (LEAVES, And, AndNot, Everything, Node, Not, Or, Phrase, Word, leaves,
-                           parts)
+from archive.qtree import LEAVES, AndNot, Everything, Node, Not, Phrase, Word, leaves, parts
 from archive.ranking import RankSettings, feedback_words
 
 ANALYSIS = TextAnalysis()
-
-
-def required_clauses(tree: Node | None) -> int:
-    """How many clauses must all match (words, phrases), NOT clauses left out."""
-    if isinstance(tree, AndNot):
-        return required_clauses(tree.positive)
-    if isinstance(tree, And):
-        return sum(1 for c in tree.children if not isinstance(c, Not))
-    return 1
-
-
-def loosen(tree: Node) -> Node:
-    """The tree with its top AND turned into OR; NOT clauses keep excluding."""
-    if isinstance(tree, And):
-        keep = [c for c in tree.children if not isinstance(c, Not)]
-        drop = [c.child for c in tree.children if isinstance(c, Not)]
-        if not keep:
-            return tree
-        loose = keep[0] if len(keep) == 1 else Or(tuple(keep))
-        return AndNot(loose, drop[0] if len(drop) == 1 else Or(tuple(drop))) if drop else loose
-    if isinstance(tree, AndNot):
-        return AndNot(loosen(tree.positive), tree.negative)
-    return tree
-
-
-def widened(tree: Node | None, found: int, page_size: int, settings: RankSettings
-            ) -> Node | None:
-    """The OR form of a tree when requiring every word found fewer than a page; else None."""
-    if tree is None or found >= page_size or required_clauses(tree) < settings.widen_words:
-        return None
-    loose = loosen(tree)
-    return None if loose == tree else loose
 
 
 def _body(field: str | None) -> bool:
@@ -112,5 +78,4 @@ def wants_feedback(tree: Node | None, settings: RankSettings) -> set[str] | None
     return words if len(words) >= settings.prf_words else None
 
 
-__all__ = ["body_terms", "feedback", "loosen", "proximity", "query_words", "required_clauses",
-           "wants_feedback", "widened"]
+__all__ = ["body_terms", "feedback", "proximity", "query_words", "wants_feedback"]

@@ -31,7 +31,7 @@ from archive.opensearch.querybody import combined as _query
 from archive.opensearch.reading import Reader
 from archive.opensearch.spelling import suggestion
 from archive.query import parse_query
-from archive.ranking import FALLBACK_NOTE, RankSettings, few_note
+from archive.ranking import FALLBACK_NOTE, RankSettings, few_note, widened
 from archive.records import Facet, Hit, SearchPage, SearchRequest
 from archive.requests import FACET_ORDER, HIT_BODY_CHARS, check_request, make_facet, truncate_facet
 from archive.snippets import PageSnippets
@@ -72,10 +72,10 @@ class Search:
         notes = list(compiled.notes)
         tree, query = compiled.tree, compiled.query
         matching = query  # what the facets count (widened when the search widens)
-        loose = ranking.widened(tree, 0, 1, self.settings)  # only asked when it could widen
+        loose = widened(tree, 0, 1, self.settings)  # only asked when it could widen
         if loose is not None:
             strict = self.count(query, every)
-            loose = ranking.widened(tree, strict, request.page_size, self.settings)
+            loose = widened(tree, strict, request.page_size, self.settings)
             if loose is not None:
                 loose_query = compile_tree(loose, self.settings).query
                 if self.count(loose_query, every) > strict:

@@ -32,7 +32,7 @@ from archive.whoosh.store import (INDEX_NAME, ArchiveLock, IndexStore, SearcherP
                                   die_with_parent)
 from archive.whoosh.writing import whoosh_writer
 from archive.whoosh.schema import FACET_FIELDS, from_stored, to_document
-from archive.whoosh import fastrank, postings, reporter, stories
+from archive.whoosh import fastrank, postings, ranking, reporter, stories
 from archive.whoosh.budget import Budget, timed_search
 from archive.dedup import Fingerprint
 from archive.whoosh.docset import DocSet, union_all
@@ -326,8 +326,6 @@ class WhooshArchive:
         final = matched
         for docs in filter_sets.values():
             final = final & docs
-        from archive.whoosh import ranking  # (imported here: the ranking part of this module)
-
         rank = ranking.Ranking(ranking.ranked(parsed, settings))
         loose = ranking.widen(parsed, len(final), request.page_size, settings)
         if loose is not None:  # too few have every word: widen to most of them
