@@ -100,15 +100,15 @@ def _types(tree: Any) -> set[str]:
 
 def failed_with_a_node(exc: ox.TransportError) -> bool:
     """Whether a search failed as a whole because a node went away: every shard failed that
-    way, or the expansion of collapsed hits (grouped stories) failed. OpenSearch 2.19 reports
-    a node lost while it expands as a null pointer in the fetch phase, naming no node, so an
-    expansion's failure is taken for one; if it is not, the search fails a few seconds later."""
+    way, or the error names a lost node. (Morgue asks for no expansion of collapsed hits,
+    whose failures OpenSearch 2.19 reports as a null pointer naming no node:
+    archive.opensearch.grouping.)"""
     error = exc.info.get("error") if isinstance(exc.info, dict) else None
     if not isinstance(error, dict):
         return False
     if error.get("failed_shards"):
         return _all_lost(error["failed_shards"])
-    return error.get("phase") == "expand" or bool(_types(error) & set(NODE_LOST))
+    return bool(_types(error) & set(NODE_LOST))
 
 
 class NodeLossTransport(Transport):

@@ -90,19 +90,67 @@ class Grouping:
         return [(hit["_source"], hit.get("_score"), None, 0) for hit in self._answer(page)]
 
     def _stories(self, sort: list, start: int, size: int) -> list[Found]:
+        """The stories at [start, start + size) in `sort` order, each with its earliest
+        matching version and how many other versions match.
+
+        The collapse finds the page's stories; a second search finds their first versions
+        and counts. OpenSearch's own expansion of collapsed hits (`inner_hits`) is not used:
+        when a node goes away while it runs, it answers with empty or short groups and
+        reports no failed shard, where this search reports its lost shards like any other
+        (and is sent again, archive.opensearch.client)."""
         if size <= 0:
             return []
-        inner = {"name": "first", "size": 1, "sort": EARLIEST,
-                 "_source": self.body["_source"]}
         body = {**self.body, "sort": sort, "from": start, "size": size,
-                "collapse": {"field": "story", "inner_hits": inner}, "_source": False}
+                "collapse": {"field": "story"}, "_source": False}
+        page = [(_story_key(hit), hit.get("_score")) for hit in self._answer(body)]
+        firsts = self._firsts([key for key, _score in page])
         found = []
-        for hit in self._answer(body):
-            first = hit["inner_hits"]["first"]["hits"]
-            source = first["hits"][0]["_source"]
-            story = (hit.get("fields", {}).get("story") or [source.get("story")])[0]
-            found.append((source, hit.get("_score"), story, first["total"]["value"] - 1))
+        for key, score in page:
+            if key in firsts:  # not: the story stopped matching between the two reads
+                source, versions = firsts[key]
+                found.append((source, score, None if key == NO_STORY else key, versions - 1))
         return found
+
+    def _firsts(self, keys: list[str]) -> dict[str, tuple[dict[str, Any], int]]:
+        """Each story's earliest matching version (date, then write order, then id) and how
+        many of its versions match, for the stories `keys`."""
+        if not keys:
+            return {}
+        body = {"size": 0, "track_total_hits": False,
+                "query": {"bool": {"filter": [self.body["query"],
+                                              _stories_named(keys)]}},
+                "aggs": {"stories": {
+                    "terms": {"field": "story", "size": len(keys), "include": keys,
+                              "missing": NO_STORY},
+                    "aggs": {"first": {"top_hits": {"size": 1, "sort": EARLIEST,
+                                                    "_source": self.body["_source"]}}}}}}
+        if "timeout" in self.body:
+            body["timeout"] = self.body["timeout"]
+        answer = self.search._search(body)
+        self.timed_out = self.timed_out or bool(answer.get("timed_out"))
+        firsts = {}
+        for bucket in answer["aggregations"]["stories"]["buckets"]:
+            hits = bucket["first"]["hits"]["hits"]
+            if hits:
+                firsts[bucket["key"]] = (hits[0]["_source"], bucket["doc_count"])
+        return firsts
+
+
+NO_STORY = "\u2205"  # the key of articles without a story key (written by older versions)
+
+
+def _story_key(hit: dict[str, Any]) -> str:
+    values = hit.get("fields", {}).get("story") or [None]
+    return NO_STORY if values[0] is None else values[0]
+
+
+def _stories_named(keys: list[str]) -> dict[str, Any]:
+    named = [key for key in keys if key != NO_STORY]
+    clauses: list[dict[str, Any]] = [{"terms": {"story": named}}] if named else []
+    if len(named) < len(keys):
+        clauses.append({"bool": {"must_not": {"exists": {"field": "story"}}}})
+    return clauses[0] if len(clauses) == 1 else {"bool": {"should": clauses,
+                                                          "minimum_should_match": 1}}
 
 
 __all__ = ["Grouping", "MAX_WINDOW", "page_window"]
