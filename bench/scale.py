@@ -91,9 +91,11 @@ def timed_reindex(engine: Engine, workers: int | None) -> dict:
     with TreeMemory(proc.pid, extra=engine.jvm_bytes if engine.nodes else None) as memory:
         out, err = proc.communicate()
     seconds = time.perf_counter() - start
-    if proc.returncode not in (0, 1):
-        raise SystemExit(f"reindex failed:\n{err[-2000:]}")
-    report = json.loads([ln for ln in out.splitlines() if ln.startswith("{")][-1])
+    reports = [ln for ln in out.splitlines() if ln.startswith("{")]
+    if proc.returncode not in (0, 1) or not reports:
+        raise SystemExit(f"reindex failed (exit {proc.returncode}, after {seconds:.0f} s):\n"
+                         f"{err[-3000:]}{out[-2000:]}")
+    report = json.loads(reports[-1])
     return {"seconds": seconds, "indexed": report["indexed"], "peak_rss_mb": memory.peak_mb,
             "jvm_peak_mb": memory.extra_peak_mb, "both_peak_mb": memory.both_peak_mb,
             "index_mb": engine.stored_mb()}

@@ -111,6 +111,13 @@ def failed_with_a_node(exc: ox.TransportError) -> bool:
     return bool(_types(error) & set(NODE_LOST))
 
 
+def out_of_time(exc: ox.TransportError) -> bool:
+    """Whether a search failed because it ran out of its `timeout` before any shard had
+    something to give: OpenSearch then fails it as a whole (`time_exceeded_exception`)
+    instead of answering `timed_out` with no hits."""
+    return "time_exceeded_exception" in _types(exc.info)
+
+
 class NodeLossTransport(Transport):
     """opensearch-py's transport, which also sends a search again (up to NODE_LOST_RETRIES
     times) when its answer lacks shards, or it failed, because a node went away while it ran."""

@@ -3,11 +3,12 @@
 Ungrouped: best first (ties by id), or by date with undated articles last; pages past
 OpenSearch's 10,000-hit window are reached with `search_after` hops. Grouped, the
 hits collapse on the story key (archive.dedup): each story shows its earliest matching
-version (an inner hit sorted by date, then write order) and how many other versions
-match. Stories are ranked by their best version (relevance) or by their earliest
-version's date: oldest first is OpenSearch's own collapse order; newest first reads
-the oldest-first list from its end (the dated stories reversed, then the undated), so
-it needs the story counts of the aggregations (exact up to 40,000 stories).
+version (sorted by date, then write order, found by a second search: `_stories`) and
+how many other versions match. Stories are ranked by their best version (relevance) or
+by their earliest version's date: oldest first is OpenSearch's own collapse order;
+newest first reads the oldest-first list from its end (the dated stories reversed, then
+the undated), so it needs the story counts of the aggregations (exact up to 40,000
+stories).
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from archive.errors import BadQuery
 from archive.explain import explain
 from archive.opensearch import filters as fl
 from archive.opensearch import ranking
+from archive.opensearch.client import out_of_time
 from archive.opensearch.compile import Clause, compile_tree
 from archive.opensearch.grouping import Grouping, page_window
 from archive.opensearch.mapping import from_source
@@ -40,6 +41,11 @@ SEARCH_SECONDS = 2.0  # OpenSearch's own time limit for collecting one page's hi
 SOURCE_EXCLUDES = ["story_sig", "story_bands", "story_digest"]
 
 
+def _out_of_time() -> dict[str, Any]:
+    """The answer of a search with a time limit that found nothing before the limit."""
+    return {"timed_out": True, "hits": {"hits": []}, "aggregations": {"stories": {"buckets": []}}}
+
+
 class Search:
     """Runs searches against one archive alias."""
 
@@ -53,6 +59,10 @@ class Search:
             answer = self.client.search(index=self.alias, body=body)
         except ox.RequestError as exc:  # 400: a query OpenSearch cannot run
             raise BadQuery(f"q: the query cannot be run ({_reason(exc)})") from None
+        except ox.TransportError as exc:
+            if "timeout" in body and out_of_time(exc):
+                return _out_of_time()  # the time budget spent before anything was found
+            raise
         self.reader.complete(answer)
         return answer
 
