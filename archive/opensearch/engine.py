@@ -257,8 +257,11 @@ class OpenSearchArchive:
         nodes = self.client.cluster.health()["number_of_data_nodes"]
         replicas = self.settings.replicas
         want = "green" if replicas is None or nodes > replicas else "yellow"
+        # A wait that ends before `want` is answered with HTTP 408 and the health as it is;
+        # replicas of a big index may need longer to copy, and go on copying once published.
         health = self.client.cluster.health(index=name, wait_for_status=want,
-                                            timeout=HEALTH_WAIT, request_timeout=LONG_REQUEST)
+                                            timeout=HEALTH_WAIT, request_timeout=LONG_REQUEST,
+                                            ignore=408)
         if health["status"] == "red":
             raise EngineUnavailable(self._where(f"the new index {name} is red: its primary "
                                                 f"shards cannot be allocated; it was not "

@@ -66,3 +66,33 @@ def test_writes_and_reads_go_on_through_the_other_nodes(cluster_archive, corpus,
     finally:
         opensearch_cluster.restart(node)
         opensearch_cluster.wait_health("green", nodes=3)
+
+
+def test_a_rebuild_whose_replicas_are_slow_to_copy_is_published_yellow(
+        cluster_archive, corpus, opensearch_cluster, monkeypatch, caplog):
+    """Replicas of a big index can take longer to copy than the rebuild waits for them: the
+    rebuild is published once its primaries are active, with a warning, and the replicas
+    go on copying (here they are held back by the cluster's allocation setting)."""
+    from archive.opensearch import engine
+
+    monkeypatch.setattr(engine, "HEALTH_WAIT", "2s")
+    client = opensearch_cluster.client()
+    held = {"persistent": {"cluster.routing.allocation.enable": "primaries"}}
+    client.cluster.put_settings(body=held)
+    try:
+        report = pipeline.rebuild(cluster_archive, corpus, workers=1)
+        assert report.ok
+        name = cluster_archive.stats().generation
+        assert sorted(client.indices.get_alias(name=cluster_archive.alias)) == [name]
+        assert cluster_archive.stats().articles == 1
+        health = client.cluster.health(index=name)
+        assert health["status"] == "yellow" and health["active_primary_shards"] == 3
+        assert any("is yellow, not green" in r.getMessage() for r in caplog.records)
+    finally:
+        client.cluster.put_settings(
+            body={"persistent": {"cluster.routing.allocation.enable": None}})
+        client.close()
+    health = opensearch_cluster.client().cluster.health(
+        index=cluster_archive.alias, wait_for_status="green", timeout="60s",
+        request_timeout=90)
+    assert health["status"] == "green"  # the copies follow once allowed
