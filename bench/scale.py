@@ -36,6 +36,7 @@ from pathlib import Path
 
 from bench.common import REPO, TreeMemory, machine, median
 
+ADDED = "strike-"  # the names of the articles the add measurement puts in the corpus
 ADD_TEXT = ("Title: Harbour cranes idle as dockers strike in Zarnovica\nDate: 2026-10-01\n"
             "Outlet: Reuters\n\nZARNOVICA (Reuters) - Dock workers in Zarnovica walked out on "
             "Thursday over pay, leaving harbour cranes idle for the {n} time this year.\n")
@@ -110,7 +111,7 @@ def add_latency(engine: Engine, n: int) -> float:
     archive = open_archive(engine.config())
     archive.search(SearchRequest("harbour"))  # a reader that is already open, like a server
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"strike-{n}.txt"
+        path = Path(tmp) / f"{ADDED}{n}.txt"
         path.write_text(ADD_TEXT.format(n=f"{n}th"), encoding="utf-8")
         start = time.perf_counter()
         adding.add(archive, corpus, [path])
@@ -142,6 +143,7 @@ def main(argv: list[str] | None = None) -> None:
     for name in ("shards", "replicas"):  # read by archive.opensearch.settings, here and in
         if getattr(args, name) is not None:  # the manage.py processes
             os.environ[f"ARCHIVE_OPENSEARCH_{name.upper()}"] = str(getattr(args, name))
+    given = set(corpus.iterdir()) if args.corpus else None  # the corpus as it was given
     with contextlib.ExitStack() as stack:
         try:
             print(f"machine: {machine()}", flush=True)
@@ -183,6 +185,10 @@ def main(argv: list[str] | None = None) -> None:
                 print("nodes' JVMs now (RSS): " + ", ".join(
                     f"{node.rss_bytes() / 2**20:,.0f} MB" for node in engine.nodes), flush=True)
         finally:
+            if given is not None:  # the articles `add_latency` put in, so the next run
+                for path in set(corpus.iterdir()) - given:  # indexes the same corpus
+                    if path.name.startswith(ADDED):
+                        path.unlink()
             if not args.keep and not args.work:
                 shutil.rmtree(work, ignore_errors=True)
 
