@@ -306,7 +306,7 @@ class OpenSearchArchive:
                                   public=f"{ENGINE}: a document cannot be read") from None
 
     def _ids(self, index: str, field: str, value: str) -> list[str]:
-        return [hit["_id"] for hit in self._reader.scan(index, {"term": {field: value}}, False)]
+        return self._reader.ids(index, {"term": {field: value}})
 
     @guard
     def ids_for_sha256(self, sha256: str) -> list[str]:

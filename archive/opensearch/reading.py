@@ -16,6 +16,7 @@ from archive.opensearch.client import ENGINE, RED_HINT, red_state
 from archive.records import IndexStats
 
 SCAN_PAGE = 2000
+MAX_IDS = 10_000  # index.max_result_window: the most one plain search returns
 KEEP_ALIVE = "2m"
 
 
@@ -33,6 +34,21 @@ class Reader:
         resumes after the last document of a page.
         """
         yield from self.scan_view(self.open_view(index), query, source, sort)
+
+    def ids(self, index: str, query: dict) -> list[str]:
+        """The ids of every matching document. Up to MAX_IDS of them come from one plain
+        search, which OpenSearch runs on another copy of a shard whose node is gone (and
+        the client sends again, archive.opensearch.client); only more take a point-in-time
+        scan, whose views live on the nodes that opened them. `add` asks this for every
+        file, so a node lost during an add costs it nothing."""
+        answer = self.client.search(index=index, body={
+            "size": MAX_IDS, "query": query, "_source": False, "track_total_hits": True,
+            "sort": [{"id": "asc"}]})
+        self.complete(answer)
+        hits = answer["hits"]["hits"]
+        if answer["hits"]["total"]["value"] <= len(hits):
+            return [hit["_id"] for hit in hits]
+        return [hit["_id"] for hit in self.scan(index, query, False)]
 
     def open_view(self, index: str) -> str:
         """A point-in-time view of the index (its id); `scan_view` closes it."""

@@ -120,6 +120,23 @@ def test_listing_goes_past_ten_thousand_articles(os_archive):
     assert len(digests) == 10_050 and digests["wire/10049.txt"] == f"{10049:064x}"
 
 
+
+def test_the_articles_of_a_file_are_found_past_one_search(os_archive, monkeypatch):
+    """The ids of a file's articles: one plain search, or a point-in-time scan when there are
+    more than one search returns; the same ids either way."""
+    from archive.opensearch import reading
+
+    with os_archive.rebuild() as sink:
+        for n in range(30):
+            sink.add(article(n, id=f"b{n:04d}", path="wire/all.sgm", sha256="f" * 64))
+        sink.add(article(99))
+    alone = os_archive.ids_for_sha256(f"{99:064x}")
+    found = os_archive.ids_for_sha256("f" * 64)
+    assert alone == ["a0099"] and found == [f"b{n:04d}" for n in range(30)]
+    monkeypatch.setattr(reading, "MAX_IDS", 7)
+    assert os_archive.ids_for_sha256("f" * 64) == found
+    assert os_archive.ids_for_sha256("0" * 64) == []
+
 # -- rebuild -------------------------------------------------------------------------------------
 
 def test_a_rebuild_moves_the_alias_and_deletes_the_old_index(os_archive, os_client, corpus):
