@@ -62,10 +62,13 @@ class Grouping:
             found += self._stories(EARLIEST, low, min(end, stories) - low)
         return found, self.timed_out
 
-    def _answer(self, body: dict[str, Any]) -> list[dict[str, Any]]:
+    def _run(self, body: dict[str, Any]) -> dict[str, Any]:
         answer = self.search._search(body)
         self.timed_out = self.timed_out or bool(answer.get("timed_out"))
-        return answer["hits"]["hits"]
+        return answer
+
+    def _answer(self, body: dict[str, Any]) -> list[dict[str, Any]]:
+        return self._run(body)["hits"]["hits"]
 
     def _sort(self) -> list:
         if self.scored:
@@ -103,13 +106,13 @@ class Grouping:
             return []
         body = {**self.body, "sort": sort, "from": start, "size": size,
                 "collapse": {"field": "story"}, "_source": False}
-        page = [(_story_key(hit), hit.get("_score")) for hit in self._answer(body)]
+        page = [(hit["fields"]["story"][0], hit.get("_score")) for hit in self._answer(body)]
         firsts = self._firsts([key for key, _score in page])
         found = []
         for key, score in page:
             if key in firsts:  # not: the story stopped matching between the two reads
                 source, versions = firsts[key]
-                found.append((source, score, None if key == NO_STORY else key, versions - 1))
+                found.append((source, score, key, versions - 1))
         return found
 
     def _firsts(self, keys: list[str]) -> dict[str, tuple[dict[str, Any], int]]:
@@ -117,41 +120,20 @@ class Grouping:
         many of its versions match, for the stories `keys`."""
         if not keys:
             return {}
-        body = {"size": 0, "track_total_hits": False,
+        body = {"size": 0, "track_total_hits": False, "timeout": self.body["timeout"],
                 "query": {"bool": {"filter": [self.body["query"],
-                                              _stories_named(keys)]}},
+                                              {"terms": {"story": keys}}]}},
                 "aggs": {"stories": {
-                    "terms": {"field": "story", "size": len(keys), "include": keys,
-                              "missing": NO_STORY},
+                    "terms": {"field": "story", "size": len(keys), "include": keys},
                     "aggs": {"first": {"top_hits": {"size": 1, "sort": EARLIEST,
                                                     "_source": self.body["_source"]}}}}}}
-        if "timeout" in self.body:
-            body["timeout"] = self.body["timeout"]
-        answer = self.search._search(body)
-        self.timed_out = self.timed_out or bool(answer.get("timed_out"))
+        answer = self._run(body)
         firsts = {}
         for bucket in answer["aggregations"]["stories"]["buckets"]:
             hits = bucket["first"]["hits"]["hits"]
             if hits:
                 firsts[bucket["key"]] = (hits[0]["_source"], bucket["doc_count"])
         return firsts
-
-
-NO_STORY = "\u2205"  # the key of articles without a story key (written by older versions)
-
-
-def _story_key(hit: dict[str, Any]) -> str:
-    values = hit.get("fields", {}).get("story") or [None]
-    return NO_STORY if values[0] is None else values[0]
-
-
-def _stories_named(keys: list[str]) -> dict[str, Any]:
-    named = [key for key in keys if key != NO_STORY]
-    clauses: list[dict[str, Any]] = [{"terms": {"story": named}}] if named else []
-    if len(named) < len(keys):
-        clauses.append({"bool": {"must_not": {"exists": {"field": "story"}}}})
-    return clauses[0] if len(clauses) == 1 else {"bool": {"should": clauses,
-                                                          "minimum_should_match": 1}}
 
 
 __all__ = ["Grouping", "MAX_WINDOW", "page_window"]

@@ -54,6 +54,11 @@ class Search:
         self.client, self.alias, self.settings, self.seconds = client, alias, settings, seconds
         self.reader = Reader(client, alias, where)
 
+    @property
+    def _timeout(self) -> str:
+        """OpenSearch's time limit for the searches of a page's hits (the time budget)."""
+        return f"{max(1, round(self.seconds * 1e6))}micros"
+
     def _search(self, body: dict[str, Any]) -> dict[str, Any]:
         try:
             answer = self.client.search(index=self.alias, body=body)
@@ -132,7 +137,7 @@ class Search:
             return ranked
         answer = self._search({"size": self.settings.prf_docs, "query": _query(ranked, every),
                                "_source": ["body"], "track_total_hits": False,
-                               "timeout": f"{max(1, round(self.seconds * 1e6))}micros"})
+                               "timeout": self._timeout})
         top = [(hit["_source"].get("body") or "", hit["_score"] or 0.0)
                for hit in answer["hits"]["hits"]]
         extra = ranking.feedback(words, top, self.settings)
@@ -146,7 +151,7 @@ class Search:
             return [], False
         body: dict[str, Any] = {"query": _query(ranked, every), "track_total_hits": False,
                                 "_source": {"excludes": SOURCE_EXCLUDES},
-                                "timeout": f"{max(1, round(self.seconds * 1e6))}micros"}
+                                "timeout": self._timeout}
         scored = request.sort == "relevance" and ranked is not None
         grouping = Grouping(self, request, scored, body, aggs)
         found, timed_out = grouping.page(start, end)
