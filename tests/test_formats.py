@@ -12,7 +12,7 @@ import gzip
 import io
 import json
 import os
-import time
+import re
 from pathlib import Path
 
 import pytest
@@ -21,10 +21,12 @@ from archive.records import AgeBanner
 from indexer.draft import Draft, ExtractionError, FileWarning, RecordError
 from indexer.jsonl import read_jsonl
 from indexer.reuters import parse_authors, parse_dateline, read_reuters
+from tests.growth import cpu_seconds, operations
 
 SHARED = Path(os.environ.get("MORGUE_SHARED") or Path(__file__).resolve().parents[2] / "shared")
 REUTERS = SHARED / "data" / "reuters21578"
 IR = SHARED / "data" / "ir"
+INDEXER = Path(read_reuters.__code__.co_filename).resolve().parent
 
 
 def need(path: Path) -> Path:
@@ -115,20 +117,19 @@ def test_reuters_stray_latin1_byte_is_kept():
     assert "\ufffd" not in hit[0].body
 
 
-def _read_all(files) -> tuple[list, list, float]:
-    started = time.process_time()
+def _read_all(files) -> tuple[list, list]:
     drafts, errors = [], []
     for f in files:
         d, e = split(read_reuters(f.read_bytes(), f.name))
         drafts += d
         errors += e
-    return drafts, errors, time.process_time() - started
+    return drafts, errors
 
 
 def test_reuters_all_files():
     files = sorted(need(REUTERS).glob("reut2-*.sgm"))
     assert len(files) == 22
-    drafts, errors, _ = _read_all(files)
+    drafts, errors = _read_all(files)
     # 21,578 <REUTERS> elements; NEWID 12793 is empty in the source (TEXT holds only &#3;).
     assert len(drafts) == 21577
     assert [(e.item, e.reason, e.skip) for e in errors] == [
@@ -137,12 +138,36 @@ def test_reuters_all_files():
     assert all(dt.date(1987, 2, 26) <= d.published <= dt.date(1987, 10, 20) for d in drafts)
 
 
-def test_reuters_reading_grows_linearly():
-    """Reading 2N files of 1,000 articles costs about twice N (CPU time, same run), not more."""
-    files = sorted(need(REUTERS).glob("reut2-*.sgm"))[:8]
-    small = min(_read_all(files[:4])[2] for _ in range(2))
-    large = min(_read_all(files)[2] for _ in range(2))
-    assert large < 2.6 * small, f"{small:.2f} s for 4 files, {large:.2f} s for 8"
+def _sgml_of(elements: list[bytes]) -> bytes:
+    return SGML_HEAD + b"\n".join(elements) + b"\n"
+
+
+@pytest.fixture(scope="module")
+def reuters_elements() -> list[bytes]:
+    """The <REUTERS> elements of the first files, as they are in the source."""
+    elements = []
+    for f in sorted(need(REUTERS).glob("reut2-*.sgm"))[:5]:
+        elements += re.findall(rb"<REUTERS\b.*?</REUTERS>", f.read_bytes(), flags=re.DOTALL)
+    return elements
+
+
+def test_reuters_reading_grows_linearly_in_operations(reuters_elements):
+    """One file of 2N articles costs about twice the Python operations of N, not four times."""
+    small = _sgml_of(reuters_elements[:300])
+    large = _sgml_of(reuters_elements[:600])
+    n = operations(INDEXER, lambda: list(read_reuters(small, "small.sgm")))
+    n2 = operations(INDEXER, lambda: list(read_reuters(large, "large.sgm")))
+    assert n > 0
+    assert n2 < 2.3 * n, (n, n2)
+
+
+def test_reuters_reading_grows_linearly_in_time(reuters_elements):
+    """The same for CPU time, which also sees the work done in C (patterns, searches in bytes)."""
+    small = _sgml_of(reuters_elements[:2000])
+    large = _sgml_of(reuters_elements[:4000])
+    t, t2 = cpu_seconds(lambda: list(read_reuters(small, "small.sgm")),
+                        lambda: list(read_reuters(large, "large.sgm")))
+    assert t2 < 2.8 * t, f"{t:.2f} s for 2,000 articles, {t2:.2f} s for 4,000"
 
 
 SGML_HEAD = b'<!DOCTYPE lewis SYSTEM "lewis.dtd">\n'

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 import tarfile
 from html import escape
 from pathlib import Path
@@ -17,6 +16,7 @@ from archive import SearchRequest, snippets
 from archive.snippets import make_snippets
 from archive.whoosh.schema import build_schema
 from tests.conftest import shared_path
+from tests.growth import operations
 from tests.reporter_corpora import build
 
 BODY = build_schema()["body"]
@@ -25,26 +25,7 @@ ARCHIVE = Path(snippets.__file__).resolve().parent
 
 def work(func, *args, **kwargs) -> int:
     """Python operations (bytecodes) run in archive/ by one call: a count, not a timing."""
-    count = 0
-
-    def local(frame, event, arg):
-        nonlocal count
-        if event == "opcode":
-            count += 1
-        return local
-
-    def calls(frame, event, arg):
-        if event == "call" and frame.f_code.co_filename.startswith(str(ARCHIVE)):
-            frame.f_trace_opcodes = True
-            return local
-        return None
-
-    sys.settrace(calls)
-    try:
-        func(*args, **kwargs)
-    finally:
-        sys.settrace(None)
-    return count
+    return operations(ARCHIVE, func, *args, **kwargs)
 
 
 @pytest.fixture(scope="module")
