@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +19,12 @@ from archive.records import IndexStats
 SCAN_PAGE = 2000
 MAX_IDS = 10_000  # index.max_result_window: the most one plain search returns
 KEEP_ALIVE = "2m"
+# A scan whose page failed because a node holding part of its view died opens a new view and
+# goes on after the last document it gave, at most this many times, once the index has its
+# primaries again (waiting up to RESUME_WAIT for them).
+RESUMES = 3
+RESUME_WAIT = 30  # seconds
+log = logging.getLogger(__name__)
 
 
 class Reader:
@@ -26,21 +33,37 @@ class Reader:
     def __init__(self, client: OpenSearch, alias: str, where: str):
         self.client, self.alias, self.where = client, alias, where
 
-    def scan(self, index: str, query: dict, source: Any, sort: list | None = None
-             ) -> Iterator[dict]:
+    def scan(self, index: str, query: dict, source: Any, sort: list | None = None,
+             page: int = SCAN_PAGE) -> Iterator[dict]:
         """Every matching document, in pages of a point-in-time view (no 10,000 limit).
 
         `sort` orders them (default: by id); it must end in a unique field, as search_after
-        resumes after the last document of a page.
+        resumes after the last document of a page. A view's shard contexts live on the nodes
+        that opened it and cannot move to another copy, so when a node dies under the scan,
+        it opens a new view once the index has its primaries again and goes on after the
+        last document it gave (at most RESUMES times; a red index stops it with that
+        message). Each document comes once; one written or deleted between the two views is
+        seen as the second view sees it.
         """
-        yield from self.scan_view(self.open_view(index), query, source, sort)
+        after: list | None = None
+        for resumes in range(RESUMES + 1):
+            try:
+                for hit in self.scan_view(self.open_view(index), query, source, sort, page, after):
+                    after = hit["sort"]
+                    yield hit
+                return
+            except (EngineUnavailable, ox.TransportError) as exc:
+                if resumes == RESUMES or not _lost(exc) or not self._primaries(index):
+                    raise
+                log.warning("a scan of %s lost its view with a node (%s); going on in a new "
+                            "view", index, _brief(exc))
 
     def ids(self, index: str, query: dict) -> list[str]:
         """The ids of every matching document. Up to MAX_IDS of them come from one plain
         search, which OpenSearch runs on another copy of a shard whose node is gone (and
-        the client sends again, archive.opensearch.client); only more take a point-in-time
-        scan, whose views live on the nodes that opened them. `add` asks this for every
-        file, so a node lost during an add costs it nothing."""
+        the client sends again, archive.opensearch.client); only more take a `scan`, which
+        waits for the index's primaries and opens a new view when it loses one. `add` asks
+        this for every file."""
         answer = self.client.search(index=index, body={
             "size": MAX_IDS, "query": query, "_source": False, "track_total_hits": True,
             "sort": [{"id": "asc"}]})
@@ -61,18 +84,13 @@ class Reader:
         return answer
 
     def scan_view(self, pit: str, query: dict, source: Any, sort: list | None = None,
-                  page: int = SCAN_PAGE) -> Iterator[dict]:
-        """`scan` in a view opened by `open_view`, which it closes at the end; `page`
-        documents a request."""
+                  page: int = SCAN_PAGE, after: list | None = None) -> Iterator[dict]:
+        """`scan` in a view opened by `open_view`, which it closes at the end: `page`
+        documents a request, from after the sort values `after`. It stays in that one view
+        (an export counts in it first), so a node lost under it stops it."""
         try:
-            after = None
             while True:
-                body: dict[str, Any] = {"size": page, "query": query, "_source": source,
-                                        "sort": sort or [{"id": "asc"}],
-                                        "track_total_hits": False}
-                if after is not None:
-                    body["search_after"] = after
-                answer = self.search_view(pit, body)
+                answer = self.search_view(pit, _page(query, source, sort, page, after))
                 pit = answer.get("pit_id", pit)
                 hits = answer["hits"]["hits"]
                 yield from hits
@@ -80,8 +98,21 @@ class Reader:
                     return
                 after = hits[-1]["sort"]
         finally:
-            with contextlib.suppress(ox.OpenSearchException):
-                self.client.delete_pit(body={"pit_id": [pit]})
+            self._close(pit)
+
+    def _close(self, pit: str) -> None:
+        with contextlib.suppress(ox.OpenSearchException):
+            self.client.delete_pit(body={"pit_id": [pit]})
+
+    def _primaries(self, index: str) -> bool:
+        """Whether every primary of the index is active (yellow or green), waiting up to
+        RESUME_WAIT for a replica to be promoted."""
+        with contextlib.suppress(ox.OpenSearchException):
+            health = self.client.cluster.health(index=index, wait_for_status="yellow",
+                                                timeout=f"{RESUME_WAIT}s",
+                                                request_timeout=RESUME_WAIT + 30, ignore=408)
+            return health.get("status") in ("yellow", "green")
+        return False
 
     def complete(self, answer: dict[str, Any]) -> None:
         """Refuse an answer some shards could not give (a partial count is a wrong count)."""
@@ -134,6 +165,29 @@ class Reader:
         shards = self.client.indices.segments(index=name)["indices"][name]["shards"]
         return sum(len(copy["segments"]) for copies in shards.values() for copy in copies
                    if copy["routing"]["primary"])
+
+
+def _page(query: dict, source: Any, sort: list | None, page: int, after: list | None
+          ) -> dict[str, Any]:
+    body: dict[str, Any] = {"size": page, "query": query, "_source": source,
+                            "sort": sort or [{"id": "asc"}], "track_total_hits": False}
+    if after is not None:
+        body["search_after"] = after
+    return body
+
+
+def _lost(exc: Exception) -> bool:
+    """Whether a failed page may be a view lost with a node (not a request OpenSearch
+    refuses, which a new view would not change)."""
+    if isinstance(exc, EngineUnavailable):  # failed shards (`Reader.complete`)
+        return True
+    status = getattr(exc, "status_code", None)
+    return isinstance(exc, ox.ConnectionError) or status == 404 or (
+        isinstance(status, int) and status >= 500)
+
+
+def _brief(exc: Exception) -> str:
+    return " ".join(str(exc).split())[:200]
 
 
 def _day(aggregate: dict[str, Any]) -> dt.date | None:

@@ -3,7 +3,9 @@ primaries and 1 replica, the engine given every node's address) during a 16-clie
 load, during an `add` of hundreds of real articles, and during the bulk write itself, on the
 node holding the primary of the shard being written. Searches see no error, the add completes
 or fails with a clear message and a re-run completes, and once the node is back (restarted on
-its data folder) the cluster is green and the archive matches the corpus file for file."""
+its data folder) the cluster is green and the archive matches the corpus file for file. A
+scan of the whole index (what `check` reads) goes on in a new view when a node holding part
+of its view dies."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from click.testing import CliRunner
 from archive.errors import ArchiveError
 from archive.opensearch.client import NODE_LOST
 from archive.opensearch.engine import OpenSearchArchive
+from archive.opensearch.reading import Reader
 from archive.opensearch.settings import OpenSearchSettings
 from archive.records import SearchRequest
 from indexer import adding, pipeline
@@ -360,4 +363,42 @@ def test_an_add_survives_the_loss_of_the_primary_being_written(cluster, index_na
     finally:
         finished.set()
         watcher.close()
+    assert_archive_matches_corpus(archive, corpus)
+
+
+# -- a node killed under a scan (what `check` and `path_digests` read) ------------------------
+
+def open_views(cluster) -> dict[str, int]:
+    """Open search contexts (a point-in-time view holds one a shard) per node name."""
+    client = cluster.client()
+    try:
+        stats = client.nodes.stats(metric="indices", index_metric="search")
+    finally:
+        client.close()
+    return {node["name"]: node["indices"]["search"]["open_contexts"]
+            for node in stats["nodes"].values()}
+
+
+def test_a_scan_goes_on_in_a_new_view_when_a_node_of_its_view_dies(cluster, index_name, corpus,
+                                                                     tmp_path, caplog):
+    archive = OpenSearchArchive(settings_for(cluster, index_name))
+    assert pipeline.rebuild(archive, corpus, workers=1).ok
+    report = adding.add(archive, corpus, [incoming(tmp_path)])
+    assert not report.failed, [str(p) for p in report.failed]
+    reader = Reader(archive.client, archive.alias, archive.settings.where)
+    every = [hit["_id"] for hit in reader.scan(archive.alias, {"match_all": {}}, False)]
+    assert len(every) > 500 and every == sorted(every)
+    scan = reader.scan(archive.alias, {"match_all": {}}, False, page=100)
+    first = [next(scan)["_id"] for _ in range(100)]  # one page read: the view is open
+    views = open_views(cluster)
+    name = max(views, key=views.get)
+    assert views[name] > 0, views
+    victim = cluster.node_named(name)
+    victim.kill()
+    rest = [hit["_id"] for hit in scan]
+    print(f"\nthe scan's view had {views} contexts; {name} killed after its first page")
+    assert first + rest == every  # each document once, in order, none lost with the node
+    assert "going on in a new view" in caplog.text
+    cluster.restart(victim)
+    cluster.wait_health("green", nodes=3)
     assert_archive_matches_corpus(archive, corpus)
