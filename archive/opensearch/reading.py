@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,9 +22,11 @@ MAX_IDS = 10_000  # index.max_result_window: the most one plain search returns
 KEEP_ALIVE = "2m"
 # A scan whose page failed because a node holding part of its view died opens a new view and
 # goes on after the last document it gave, at most this many times, once the index has its
-# primaries again (waiting up to RESUME_WAIT for them).
+# primaries again (waiting up to RESUME_WAIT for them, and RESUME_PAUSE, twice as long each
+# time, before the new view: the cluster may not have seen the loss yet).
 RESUMES = 3
 RESUME_WAIT = 30  # seconds
+RESUME_PAUSE = 1.0  # seconds
 log = logging.getLogger(__name__)
 
 
@@ -53,7 +56,8 @@ class Reader:
                     yield hit
                 return
             except (EngineUnavailable, ox.TransportError) as exc:
-                if resumes == RESUMES or not _lost(exc) or not self._primaries(index):
+                if resumes == RESUMES or not _lost(exc) or not self._primaries(
+                        index, RESUME_PAUSE * 2 ** resumes):
                     raise
                 log.warning("a scan of %s lost its view with a node (%s); going on in a new "
                             "view", index, _brief(exc))
@@ -104,14 +108,20 @@ class Reader:
         with contextlib.suppress(ox.OpenSearchException):
             self.client.delete_pit(body={"pit_id": [pit]})
 
-    def _primaries(self, index: str) -> bool:
-        """Whether every primary of the index is active (yellow or green), waiting up to
-        RESUME_WAIT for a replica to be promoted."""
-        with contextlib.suppress(ox.OpenSearchException):
-            health = self.client.cluster.health(index=index, wait_for_status="yellow",
-                                                timeout=f"{RESUME_WAIT}s",
-                                                request_timeout=RESUME_WAIT + 30, ignore=408)
-            return health.get("status") in ("yellow", "green")
+    def _primaries(self, index: str, pause: float) -> bool:
+        """Whether every primary of the index is active (yellow or green), after `pause`
+        seconds and waiting up to RESUME_WAIT for a replica to be promoted. A cluster that
+        cannot answer (electing a new manager) is asked again until the wait is over."""
+        time.sleep(pause)
+        deadline = time.monotonic() + RESUME_WAIT
+        while (left := deadline - time.monotonic()) > 0:
+            with contextlib.suppress(ox.OpenSearchException):
+                health = self.client.cluster.health(
+                    index=index, wait_for_status="yellow", timeout=f"{max(1, int(left))}s",
+                    request_timeout=left + 30, ignore=408)
+                if health.get("status") in ("yellow", "green"):
+                    return True
+            time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
         return False
 
     def complete(self, answer: dict[str, Any]) -> None:
