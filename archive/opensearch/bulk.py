@@ -38,11 +38,6 @@ class Counts:
     deleted: int = 0
     retried: int = 0  # documents sent again after a 429
 
-    @property
-    def net(self) -> int:
-        """How many more documents the index holds than before."""
-        return self.created - self.deleted
-
 
 @dataclass
 class _Op:

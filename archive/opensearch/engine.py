@@ -203,11 +203,14 @@ class OpenSearchArchive:
                 self.client.indices.put_settings(index=name, body=serving_settings(self.settings))
                 self.client.indices.refresh(index=name, request_timeout=LONG_REQUEST)
                 self._wait_allocated(name)
-                written = self.client.count(index=name)["count"]
-                if written != sink.counts.net:
+                # The articles handed to the sink, not the cluster's word for each: a bulk
+                # request written whose answer was lost is sent again by the client, and its
+                # documents then come back "updated", not "created".
+                held, expected = self.client.count(index=name)["count"], sink.held
+                if held != expected:
                     raise IndexCorrupt(self._where(
-                        f"the new index {name} holds {written} articles, not the "
-                        f"{sink.counts.net} written; it was not published"))
+                        f"the new index {name} holds {held} articles, not the "
+                        f"{expected} written; it was not published"))
                 self._check_lock()
                 old = self._aliased()
                 self._publish(name, old)

@@ -17,7 +17,7 @@ from archive import ArticleNotFound, IndexMissing
 from archive.errors import EngineAuthError, EngineFull, EngineUnavailable, MappingConflict
 from archive.opensearch.engine import OpenSearchArchive
 from archive.opensearch.mapping import index_body
-from archive.records import Article
+from archive.records import Article, SearchRequest
 from indexer import pipeline
 from tests.opensearch.engine.tls_proxy import TLSProxy
 from tests.opensearch.nodes import free_ports
@@ -196,6 +196,21 @@ def test_a_busy_cluster_is_retried(proxy, os_settings, corpus):
     assert report.ok and archive.stats().articles == 1
     assert proxy.refuse_bulk == 0
     assert sum(r.startswith("POST /_bulk") for r in proxy.requests) == 3
+
+
+def test_a_rebuild_whose_bulk_answer_was_lost_is_published(proxy, os_settings, corpus):
+    """The node wrote the bulk request, but its answer never came (the connection closed): the
+    client sends it again, and the cluster answers "updated" for documents the rebuild wrote
+    once. The rebuild counts the articles it handed over, not the cluster's word for each."""
+    archive = OpenSearchArchive(replace(os_settings, urls=(proxy.url,), ca=proxy.ca, user=USER,
+                                        password=SECRET))
+    proxy.drop_bulk_answers = 1
+    report = pipeline.rebuild(archive, corpus, workers=1)
+    assert report.ok and report.indexed == 1, report.summary()
+    assert proxy.drop_bulk_answers == 0
+    assert sum(r.startswith("POST /_bulk") for r in proxy.requests) == 2
+    assert archive.stats().articles == 1
+    assert archive.search(SearchRequest(query="Taliban")).total == 1
 
 
 # -- a red index -------------------------------------------------------------------------------

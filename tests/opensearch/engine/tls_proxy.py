@@ -4,7 +4,8 @@ The test nodes have no security plugin (docs/OPENSEARCH.md), so neither TLS nor 
 proxy gives a node both, as a secured cluster presents them. Its certificate is signed by a
 test CA made at test time with the `openssl` command; a request without the right user and
 password gets 401, as from OpenSearch's security plugin. It can also answer the first N bulk
-requests with 429 (a busy cluster).
+requests with 429 (a busy cluster), or pass the first N bulk requests to the node and close
+the connection instead of giving its answer (a coordinating node lost after the write).
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class TLSProxy:
         self.ca, cert, key = make_certificates(folder)
         self.expected = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
         self.refuse_bulk = 0  # answer this many bulk requests with 429
+        self.drop_bulk_answers = 0  # write this many bulk requests, then close, answering nothing
         self.requests: list[str] = []
         proxy = self
 
@@ -99,6 +101,10 @@ class TLSProxy:
                     upstream.request(self.command, self.path, body=body, headers=headers)
                     answer = upstream.getresponse()
                     data = answer.read()
+                    if "/_bulk" in self.path and proxy.drop_bulk_answers > 0:
+                        proxy.drop_bulk_answers -= 1
+                        self.close_connection = True
+                        return
                     passed = {k: v for k, v in answer.getheaders()
                               if k.lower() not in HOP_HEADERS}
                     self._answer(answer.status, data if self.command != "HEAD" else b"", passed)
