@@ -192,8 +192,10 @@ def _lost(exc: Exception) -> bool:
     if isinstance(exc, EngineUnavailable):  # failed shards (`Reader.complete`)
         return True
     status = getattr(exc, "status_code", None)
-    return isinstance(exc, ox.ConnectionError) or status == 404 or (
-        isinstance(status, int) and status >= 500)
+    if status == 404:  # every context of the view gone (its root cause); not a missing index
+        said = f"{exc} {getattr(exc, 'info', '')}"
+        return "search_context_missing" in said or "No search context found" in said
+    return isinstance(exc, ox.ConnectionError) or (isinstance(status, int) and status >= 500)
 
 
 def _brief(exc: Exception) -> str:

@@ -12,11 +12,13 @@ from dataclasses import replace
 
 import pytest
 from bs4 import BeautifulSoup
+from opensearchpy.exceptions import TransportError
 
 from archive import ArticleNotFound, IndexMissing
 from archive.errors import EngineAuthError, EngineFull, EngineUnavailable, MappingConflict
 from archive.opensearch.engine import OpenSearchArchive
 from archive.opensearch.mapping import index_body
+from archive.opensearch.reading import RESUME_WAIT, Reader
 from archive.records import Article, SearchRequest
 from indexer import pipeline
 from tests.opensearch.engine.tls_proxy import TLSProxy
@@ -211,6 +213,30 @@ def test_a_rebuild_whose_bulk_answer_was_lost_is_published(proxy, os_settings, c
     assert sum(r.startswith("POST /_bulk") for r in proxy.requests) == 2
     assert archive.stats().articles == 1
     assert archive.search(SearchRequest(query="Taliban")).total == 1
+
+
+# -- scans that must not wait for a new view ---------------------------------------------------
+
+@pytest.mark.parametrize("index, query", [
+    ("missing", {"match_all": {}}),  # no such index: 404 index_not_found_exception
+    ("", {"no_such_query": {}}),  # a request OpenSearch refuses: 400
+])
+def test_a_scan_stops_at_once_when_a_new_view_would_not_help(os_archive, os_settings, corpus,
+                                                             os_client, caplog, index, query):
+    """Only a view lost with a node is read again in a new view (test_os_node_loss.py); a
+    missing index or a refused request stops the scan with OpenSearch's answer, without the
+    pause and the wait for the index's primaries."""
+    assert pipeline.rebuild(os_archive, corpus, workers=1).ok
+    reader = Reader(os_client, os_settings.index, os_settings.where)
+    target = f"{os_settings.index}-{index}" if index else os_settings.index
+    started = time.monotonic()
+    with pytest.raises(TransportError) as caught:
+        list(reader.scan(target, query, False))
+    assert caught.value.status_code in (400, 404)
+    # A resumed scan logs it after its pause (1 s); one waiting for a missing index's
+    # primaries would take RESUME_WAIT (30 s) more.
+    assert "new view" not in caplog.text
+    assert time.monotonic() - started < RESUME_WAIT / 3
 
 
 # -- a red index -------------------------------------------------------------------------------
