@@ -50,9 +50,7 @@ def _limit_memory(limit: int | None) -> None:
 
 def _worker(conn, func: Callable, memory: int | None, parent: int,
             warm_up: Callable[[], None] | None) -> None:
-    die_with_parent()
-    if os.getppid() != parent:  # the parent died before the line above took effect
-        os._exit(1)
+    die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _limit_memory(memory)
     if warm_up is not None:

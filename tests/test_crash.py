@@ -1,13 +1,15 @@
 """Crash harness: `reindex` and `add` killed (SIGKILL) at many points, and full or read-only disks.
 
-After every kill: the archive serves the old or the new state (never a broken
-one), the lock does not stop the next command (`--wait 0`), no corpus file is
-lost or altered, and `check` passes after at most one rerun of the command.
+After every kill: no process of the command lives on (extraction workers, index
+writers), the archive serves the old or the new state (never a broken one), the
+lock does not stop the next command (`--wait 0`), no corpus file is lost or
+altered, and `check` passes after at most one rerun of the command.
 """
 
 from __future__ import annotations
 
 import hashlib
+import multiprocessing as mp
 import os
 import random
 import re
@@ -20,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from archive.whoosh.store import die_with_parent
 from tests.conftest import REPO, shared_path
 
 SEED = 20260611
@@ -45,7 +48,54 @@ def killed_after(corpus, index, delay: float, *args) -> bool:
     except subprocess.TimeoutExpired:
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
+        left = survivors(index, within=10)
+        assert not left, f"processes of the killed command live on: {left}"
         return True
+
+
+def survivors(index: Path, within: float) -> list[str]:
+    """Processes still running a command on `index` (its children inherit its command line),
+    after waiting up to `within` s for them to end."""
+    deadline = time.monotonic() + within
+    while True:
+        found = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                line = (entry / "cmdline").read_bytes().split(b"\0")
+                state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                continue
+            if str(index).encode() in line and state != "Z":
+                found.append(f"{entry.name}: {b' '.join(line).decode(errors='replace')[:120]}")
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
+def test_a_child_started_by_a_parent_that_died_first_ends_at_once():
+    """The window `die_with_parent` closes: a parent killed after the fork but before the
+    child asked to die with it. The child, finding another parent, ends with 1."""
+    ctx = mp.get_context("fork")
+    gone = ctx.Process(target=os._exit, args=(0,))  # a parent pid that no longer runs
+    gone.start()
+    gone.join()
+    child = ctx.Process(target=_orphan, args=(gone.pid,))
+    child.start()
+    child.join(30)
+    assert child.exitcode == 1
+    mine = ctx.Process(target=_orphan, args=(os.getpid(),), daemon=True)
+    mine.start()  # started by its real parent: it stays
+    mine.join(1)
+    assert mine.is_alive()
+    mine.kill()
+    mine.join()
+
+
+def _orphan(parent: int) -> None:
+    die_with_parent(parent)
+    time.sleep(30)
 
 
 def digests(folder: Path) -> dict[str, str]:

@@ -169,7 +169,7 @@ class WhooshArchive:
             if len(running) >= max(1, self.writer_procs):
                 running.pop(0).join()
             task = ctx.Process(target=_build_arrays, daemon=True,
-                               args=(folder.parent, INDEX_NAME, segid, folder))
+                               args=(folder.parent, INDEX_NAME, segid, folder, os.getpid()))
             task.start()
             running.append(task)
         for task in running:
@@ -572,7 +572,8 @@ class WhooshArchive:
             lambda: stories.more_like_this(searcher, article, from_stored, top))
 
 
-def _build_arrays(index_folder: Path, indexname: str, segid: str, folder: Path) -> None:
+def _build_arrays(index_folder: Path, indexname: str, segid: str, folder: Path,
+                  parent: int) -> None:
     """A process writing one segment's posting arrays; it dies with the rebuild."""
-    die_with_parent()
+    die_with_parent(parent)
     postings.build_from_files(index_folder, indexname, segid, folder)

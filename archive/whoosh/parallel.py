@@ -15,6 +15,7 @@ fails); updates use Whoosh's ordinary writer.
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import queue
 
 from archive.errors import ArchiveError
@@ -23,9 +24,9 @@ from archive.whoosh.store import SegmentWriter, die_with_parent  # the writer: l
 BATCH = 200  # documents per message to a process
 
 
-def _run(storage, indexname, jobs, results, kwargs, number: int) -> None:
+def _run(storage, indexname, jobs, results, kwargs, number: int, parent: int) -> None:
     """A writer process: add every batch it receives, then finish its segment."""
-    die_with_parent()  # a killed rebuild leaves no writer waiting for batches
+    die_with_parent(parent)  # a killed rebuild leaves no writer waiting for batches
     try:
         ix = storage.open_index(indexname)
         writer = SegmentWriter(ix, _lk=False, **kwargs)
@@ -68,7 +69,7 @@ class ParallelWriter(SegmentWriter):
             jobs.cancel_join_thread()
         self._tasks = [ctx.Process(target=_run, daemon=True,
                                    args=(self.storage, self.indexname, self._jobs[n],
-                                         self._results, self._kwargs, n))
+                                         self._results, self._kwargs, n, os.getpid()))
                        for n in range(self._procs)]
         for task in self._tasks:
             task.start()

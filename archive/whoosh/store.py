@@ -160,11 +160,17 @@ os.register_at_fork(after_in_child=_close_held_locks_in_child)
 _PR_SET_PDEATHSIG = 1
 
 
-def die_with_parent() -> None:
-    """In a child process: be killed when the parent dies (Linux), so no orphan lingers."""
+def die_with_parent(parent: int) -> None:
+    """In a child process: be killed when the parent dies (Linux), so no orphan lingers.
+
+    `parent` is the pid of the process that started this one (its `os.getpid()` before the
+    start). A parent killed between the fork and this call sends no signal, so a child that
+    already has another parent ends here."""
     with contextlib.suppress(Exception):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _fsync_dir(path: Path) -> None:
