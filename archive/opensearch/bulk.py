@@ -30,16 +30,6 @@ FIRST_PAUSE = 0.5
 
 
 @dataclass
-class Counts:
-    """What the cluster reported doing (each document's result)."""
-
-    created: int = 0
-    updated: int = 0
-    deleted: int = 0
-    retried: int = 0  # documents sent again after a 429
-
-
-@dataclass
 class _Op:
     doc_id: str
     lines: str  # the action line and, for an index operation, the document: NDJSON
@@ -58,7 +48,7 @@ class BulkWriter:
     max_bytes: int = MAX_BYTES
     hold_bytes: int = 0  # keep up to this many bytes queued (sent at `flush()`), not max_bytes
     sleep: Callable[[float], None] = time.sleep
-    counts: Counts = field(default_factory=Counts)
+    deleted: int = 0  # documents the cluster reported deleting
     _queue: list[_Op] = field(default_factory=list)
     _queued_bytes: int = 0
 
@@ -112,7 +102,6 @@ class BulkWriter:
                 return
             if attempt == RETRIES:
                 break
-            self.counts.retried += len(batch)
             self.sleep(pause)
             pause *= 2
         raise EngineUnavailable(
@@ -129,13 +118,10 @@ class BulkWriter:
             status = result.get("status", 500)
             error = result.get("error")
             if error is None:
-                outcome = result.get("result")
-                if outcome == "created":
-                    self.counts.created += 1
-                elif outcome == "updated":
-                    self.counts.updated += 1
-                elif outcome == "deleted":
-                    self.counts.deleted += 1
+                # "created" and "updated" are not counted: a request sent again after its
+                # answer was lost gets "updated" for what the first one wrote.
+                if result.get("result") == "deleted":
+                    self.deleted += 1
                 continue
             kind = error.get("type", "") if isinstance(error, dict) else str(error)
             reason = error.get("reason", "") if isinstance(error, dict) else ""
@@ -167,4 +153,4 @@ def _is_block(exc: ox.TransportError) -> bool:
     return isinstance(error, dict) and "cluster_block_exception" in json.dumps(error)
 
 
-__all__ = ["BulkWriter", "Counts", "MAX_DOCS", "MAX_BYTES"]
+__all__ = ["BulkWriter", "MAX_DOCS", "MAX_BYTES"]

@@ -37,8 +37,9 @@ class Reader:
         self.client, self.alias, self.where = client, alias, where
 
     def scan(self, index: str, query: dict, source: Any, sort: list | None = None,
-             page: int = SCAN_PAGE) -> Iterator[dict]:
-        """Every matching document, in pages of a point-in-time view (no 10,000 limit).
+             page: int = SCAN_PAGE, after: list | None = None) -> Iterator[dict]:
+        """Every matching document (after the sort values `after`, if given), in pages of a
+        point-in-time view (no 10,000 limit).
 
         `sort` orders them (default: by id); it must end in a unique field, as search_after
         resumes after the last document of a page. A view's shard contexts live on the nodes
@@ -48,7 +49,6 @@ class Reader:
         message). Each document comes once; one written or deleted between the two views is
         seen as the second view sees it.
         """
-        after: list | None = None
         for resumes in range(RESUMES + 1):
             try:
                 for hit in self.scan_view(self.open_view(index), query, source, sort, page, after):
@@ -65,17 +65,17 @@ class Reader:
     def ids(self, index: str, query: dict) -> list[str]:
         """The ids of every matching document. Up to MAX_IDS of them come from one plain
         search, which OpenSearch runs on another copy of a shard whose node is gone (and
-        the client sends again, archive.opensearch.client); only more take a `scan`, which
-        waits for the index's primaries and opens a new view when it loses one. `add` asks
-        this for every file."""
+        the client sends again, archive.opensearch.client); only the rest take a `scan`
+        after them, which waits for the index's primaries and opens a new view when it
+        loses one. `add` asks this for every file."""
         answer = self.client.search(index=index, body={
             "size": MAX_IDS, "query": query, "_source": False, "track_total_hits": True,
             "sort": [{"id": "asc"}]})
         self.complete(answer)
         hits = answer["hits"]["hits"]
-        if answer["hits"]["total"]["value"] <= len(hits):
-            return [hit["_id"] for hit in hits]
-        return [hit["_id"] for hit in self.scan(index, query, False)]
+        if answer["hits"]["total"]["value"] > len(hits):
+            hits += self.scan(index, query, False, after=hits[-1]["sort"])
+        return [hit["_id"] for hit in hits]
 
     def open_view(self, index: str) -> str:
         """A point-in-time view of the index (its id); `scan_view` closes it."""

@@ -65,14 +65,10 @@ class DocumentSink:
             self._bulk.delete_doc(doc_id)
 
     @property
-    def counts(self):
-        return self._bulk.counts
-
-    @property
     def held(self) -> int:
         """The documents a rebuild's new index must hold: every article added (ids are unique
         in a rebuild) less those the cluster reported deleting."""
-        return self.added - self._bulk.counts.deleted
+        return self.added - self._bulk.deleted
 
     def flush(self) -> None:
         self._bulk.flush()
